@@ -1,0 +1,79 @@
+//! Structural defaulting, as the API server applies CRD `default`s.
+//!
+//! The rule (apiextensions-apiserver structural defaulting): for an object, every property that
+//! is absent and whose schema has a `default` gets a copy of it; then every present property
+//! (defaulted or not) is defaulted recursively against its schema; list items against `items`,
+//! map values against `additionalProperties`.
+
+use serde_json::Value;
+
+/// Applies the `default`s of `schema` to `value` in place. Values whose JSON type does not match
+/// the schema are left alone (validation reports them).
+pub fn apply_defaults(value: &mut Value, schema: &Value) {
+    match value {
+        Value::Object(obj) => {
+            if let Some(Value::Object(props)) = schema.get("properties") {
+                for (name, prop) in props {
+                    if let Some(default) = prop.get("default") {
+                        if !obj.contains_key(name) {
+                            obj.insert(name.clone(), default.clone());
+                        }
+                    }
+                }
+                for (name, v) in obj.iter_mut() {
+                    if let Some(prop) = props.get(name) {
+                        apply_defaults(v, prop);
+                    }
+                }
+            } else if let Some(ap) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                for v in obj.values_mut() {
+                    apply_defaults(v, ap);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for v in items {
+                    apply_defaults(v, item_schema);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_absent_fields_recursively_and_idempotently() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "rules": {
+                    "type": "array",
+                    "default": [{"matches": [{"path": {"value": "/"}}]}],
+                    "items": {"type": "object", "properties": {"matches": {"type": "array", "items": {
+                        "type": "object", "properties": {"path": {"type": "object", "properties": {
+                            "type": {"type": "string", "default": "PathPrefix"},
+                            "value": {"type": "string", "default": "/"}}}}}}}}
+                },
+                "weight": {"type": "integer", "default": 1},
+                "present": {"type": "string", "default": "x"},
+            }
+        });
+        let mut v = json!({"present": "kept"});
+        apply_defaults(&mut v, &schema);
+        assert_eq!(v["present"], "kept");
+        assert_eq!(v["weight"], 1);
+        assert_eq!(
+            v["rules"][0]["matches"][0]["path"],
+            json!({"type": "PathPrefix", "value": "/"})
+        );
+        let once = v.clone();
+        apply_defaults(&mut v, &schema);
+        assert_eq!(v, once);
+    }
+}

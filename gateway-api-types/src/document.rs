@@ -1,0 +1,1 @@
+//! Documents (not written yet).

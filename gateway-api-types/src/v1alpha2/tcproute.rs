@@ -1,0 +1,1 @@
+//! tcproute (v1alpha2): not written yet.

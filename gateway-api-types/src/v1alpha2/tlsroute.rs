@@ -1,0 +1,1 @@
+//! tlsroute (v1alpha2): not written yet.

@@ -1,0 +1,1 @@
+//! udproute (v1alpha2): not written yet.

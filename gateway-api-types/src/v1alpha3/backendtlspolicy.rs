@@ -1,0 +1,1 @@
+//! backendtlspolicy (v1alpha3): not written yet.

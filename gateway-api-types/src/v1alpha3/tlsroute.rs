@@ -1,0 +1,1 @@
+//! tlsroute (v1alpha3): not written yet.

@@ -1,0 +1,1 @@
+//! gateway (v1beta1): not written yet.

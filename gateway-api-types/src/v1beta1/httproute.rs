@@ -1,0 +1,1 @@
+//! httproute (v1beta1): not written yet.

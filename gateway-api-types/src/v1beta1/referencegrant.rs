@@ -1,0 +1,1 @@
+//! referencegrant (v1beta1): not written yet.

@@ -1,0 +1,6 @@
+//! xbackendtrafficpolicy (gateway.networking.x-k8s.io/v1alpha1): not written yet.
+
+/// The versions of this kind, for [`crate::crd::crds`].
+pub(crate) fn crd_versions() -> Vec<crate::crd::VersionFn> {
+    Vec::new()
+}
