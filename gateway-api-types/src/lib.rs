@@ -63,6 +63,6 @@ pub mod v1beta1;
 pub mod x;
 
 pub use crd::{CrdError, crds, crds_yaml};
-// pub use document::{DocumentError, GatewayObject, from_yaml, parse_documents};
+pub use document::{Document, DocumentError, GatewayObject, from_yaml, parse_documents};
 pub use resource::GatewayApiResource;
 pub use schema::Channel;

@@ -15,6 +15,7 @@ use crate::shared::{GatewayController, Group, Kind, Namespace};
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "GatewayClass",
+    derive = "PartialEq",
     status = "GatewayClassStatus",
     shortname = "gc",
     category = "gateway-api",

@@ -12,6 +12,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1beta1",
     kind = "GatewayClass",
+    derive = "PartialEq",
     status = "v1::GatewayClassStatus",
     shortname = "gc",
     category = "gateway-api",

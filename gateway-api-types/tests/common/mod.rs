@@ -13,6 +13,7 @@ pub fn upstream_dir() -> PathBuf {
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = manifest.join("../../shared/upstream");
+    let dir = dir.canonicalize().unwrap_or(dir);
     assert!(
         dir.is_dir(),
         "upstream data not found at {} (set GATEWAY_API_UPSTREAM)",
