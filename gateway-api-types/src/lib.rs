@@ -38,6 +38,7 @@
 //!   module per API version, one submodule per kind.
 //! * [`shared`]: types several kinds use (`ParentReference`, `BackendRef`, `RouteStatus`, ...).
 //! * [`conditions`]: the condition type every status uses, and route condition types/reasons.
+//! * [`policy`]: policy attachment (target references, `PolicyStatus`).
 //! * [`crd`]: the CRDs of a channel; [`schema`]: how they are generated, and [`Channel`].
 //! * [`defaults`]: the API server's defaulting, also on dynamic JSON.
 //! * [`document`]: reading manifests (multi-document YAML/JSON) into typed objects.
@@ -52,6 +53,7 @@ pub mod crd;
 pub mod defaults;
 pub mod document;
 pub mod features;
+pub mod policy;
 mod resource;
 pub mod schema;
 pub mod shared;

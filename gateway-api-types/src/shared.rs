@@ -341,3 +341,60 @@ pub struct Fraction {
     #[schemars(range(min = 1), extend("default" = 100))]
     pub denominator: Option<i32>,
 }
+
+/// Session affinity: requests carrying the same session token (cookie or header) go to the
+/// same backend. spec: `SessionPersistence` (shared_types.go).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+    {"message": "AbsoluteTimeout must be specified when cookie lifetimeType is Permanent",
+     "rule": "!has(self.cookieConfig) || !has(self.cookieConfig.lifetimeType) || self.cookieConfig.lifetimeType != 'Permanent' || has(self.absoluteTimeout)"},
+    {"message": "cookieConfig can only be set with type Cookie",
+     "rule": "!has(self.cookieConfig) || self.type == 'Cookie'"}
+]))]
+pub struct SessionPersistence {
+    /// Name of the session token (cookie or header name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 128))]
+    pub session_name: Option<String>,
+    /// How long a session lasts at most; required for a permanent cookie.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absolute_timeout: Option<Duration>,
+    /// Where the session token travels (default `Cookie`).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "Cookie"))]
+    pub type_: Option<SessionPersistenceType>,
+    /// Settings of cookie-based persistence (only with `type: Cookie`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie_config: Option<CookieConfig>,
+}
+
+string_enum! {
+    /// How the session token is carried. spec: `SessionPersistenceType`.
+    pub enum SessionPersistenceType {
+        /// In a cookie (core support).
+        Cookie = "Cookie",
+        /// In a header (extended support).
+        Header = "Header",
+    }
+}
+
+/// Settings of cookie-based session persistence. spec: `CookieConfig`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CookieConfig {
+    /// Whether the cookie outlives the client session (default `Session`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "Session"))]
+    pub lifetime_type: Option<CookieLifetimeType>,
+}
+
+string_enum! {
+    /// Lifetime of a session cookie. spec: `CookieLifetimeType`.
+    pub enum CookieLifetimeType {
+        /// The cookie carries Expires/Max-Age (from `absoluteTimeout`) and persists.
+        Permanent = "Permanent",
+        /// The cookie is dropped when the client session ends.
+        Session = "Session",
+    }
+}
