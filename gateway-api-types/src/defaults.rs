@@ -14,10 +14,10 @@ pub fn apply_defaults(value: &mut Value, schema: &Value) {
         Value::Object(obj) => {
             if let Some(Value::Object(props)) = schema.get("properties") {
                 for (name, prop) in props {
-                    if let Some(default) = prop.get("default") {
-                        if !obj.contains_key(name) {
-                            obj.insert(name.clone(), default.clone());
-                        }
+                    if let Some(default) = prop.get("default")
+                        && obj.get(name).is_none_or(Value::is_null)
+                    {
+                        obj.insert(name.clone(), default.clone());
                     }
                 }
                 for (name, v) in obj.iter_mut() {

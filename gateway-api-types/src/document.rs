@@ -95,6 +95,14 @@ macro_rules! gateway_objects {
 gateway_objects! {
     GatewayClass => v1::GatewayClass, "gateway.networking.k8s.io/v1", "GatewayClass";
     GatewayClassV1beta1 => v1beta1::GatewayClass, "gateway.networking.k8s.io/v1beta1", "GatewayClass";
+    BackendTLSPolicy => v1::BackendTLSPolicy, "gateway.networking.k8s.io/v1", "BackendTLSPolicy";
+    BackendTLSPolicyV1alpha3 => v1alpha3::BackendTLSPolicy, "gateway.networking.k8s.io/v1alpha3", "BackendTLSPolicy";
+    #[cfg(feature = "experimental")]
+    XBackend => crate::x::v1alpha1::XBackend, "gateway.networking.x-k8s.io/v1alpha1", "XBackend";
+    #[cfg(feature = "experimental")]
+    XBackendTrafficPolicy => crate::x::v1alpha1::XBackendTrafficPolicy, "gateway.networking.x-k8s.io/v1alpha1", "XBackendTrafficPolicy";
+    #[cfg(feature = "experimental")]
+    XMesh => crate::x::v1alpha1::XMesh, "gateway.networking.x-k8s.io/v1alpha1", "XMesh";
 }
 
 /// An object that is not a Gateway API kind, kept as JSON.
@@ -364,6 +372,8 @@ pub fn parse_documents(source: &str, text: &str) -> Vec<Result<Document, Documen
     out
 }
 
+// The error is as large as the location and object it names; documents fail rarely.
+#[allow(clippy::result_large_err)]
 /// Parses a single YAML document into a typed object (`HTTPRoute`, `Gateway`...), with field
 /// paths in errors.
 pub fn from_yaml<T: DeserializeOwned>(text: &str) -> Result<T, DocumentError> {

@@ -123,10 +123,10 @@ pub fn string_enum_schema(standard: &[&str], experimental: &[&str]) -> Schema {
 /// Schema keywords (as opposed to property names) whose values are subschemas.
 fn for_each_subschema(obj: &mut Map<String, Value>, f: &mut dyn FnMut(&mut Value)) {
     for key in ["items", "additionalProperties", "not"] {
-        if let Some(v) = obj.get_mut(key) {
-            if v.is_object() {
-                f(v);
-            }
+        if let Some(v) = obj.get_mut(key)
+            && v.is_object()
+        {
+            f(v);
         }
     }
     if let Some(Value::Object(props)) = obj.get_mut("properties") {
@@ -182,10 +182,8 @@ pub fn structural(v: &mut Value) {
             }
         }
     }
-    if obj.get("enum").and_then(Value::as_array).is_some() {
-        if let Some(Value::Array(list)) = obj.get_mut("enum") {
-            list.retain(|x| !x.is_null());
-        }
+    if let Some(Value::Array(list)) = obj.get_mut("enum") {
+        list.retain(|x| !x.is_null());
     }
     for_each_subschema(obj, &mut |s| structural(s));
 }
@@ -214,12 +212,12 @@ pub fn resolve_channel(v: &mut Value, channel: Channel) {
                 !experimental
             });
         }
-        if !removed.is_empty() {
-            if let Some(Value::Array(req)) = obj.get_mut("required") {
-                req.retain(|r| !removed.iter().any(|n| r == n.as_str()));
-                if req.is_empty() {
-                    obj.remove("required");
-                }
+        if !removed.is_empty()
+            && let Some(Value::Array(req)) = obj.get_mut("required")
+        {
+            req.retain(|r| !removed.iter().any(|n| r == n.as_str()));
+            if req.is_empty() {
+                obj.remove("required");
             }
         }
     }

@@ -23,6 +23,7 @@ use crate::shared::{
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "BackendTLSPolicy",
+    derive = "PartialEq",
     status = "PolicyStatus",
     namespaced,
     shortname = "btlspolicy",

@@ -13,6 +13,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1alpha3",
     kind = "BackendTLSPolicy",
+    derive = "PartialEq",
     status = "PolicyStatus",
     namespaced,
     shortname = "btlspolicy",

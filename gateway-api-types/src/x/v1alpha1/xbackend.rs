@@ -18,6 +18,7 @@ use crate::v1::BackendTLSPolicyValidation;
     group = "gateway.networking.x-k8s.io",
     version = "v1alpha1",
     kind = "XBackend",
+    derive = "PartialEq",
     status = "BackendStatus",
     namespaced,
     shortname = "xbackend",

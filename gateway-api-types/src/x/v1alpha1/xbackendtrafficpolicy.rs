@@ -20,6 +20,7 @@ use crate::shared::{Duration, SessionPersistence};
     group = "gateway.networking.x-k8s.io",
     version = "v1alpha1",
     kind = "XBackendTrafficPolicy",
+    derive = "PartialEq",
     plural = "xbackendtrafficpolicies",
     status = "PolicyStatus",
     namespaced,

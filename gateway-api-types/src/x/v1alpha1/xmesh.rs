@@ -17,6 +17,7 @@ use crate::v1::{ParametersReference, SupportedFeature};
     group = "gateway.networking.x-k8s.io",
     version = "v1alpha1",
     kind = "XMesh",
+    derive = "PartialEq",
     plural = "xmeshes",
     status = "MeshStatus",
     shortname = "mesh",
