@@ -197,7 +197,7 @@ pub struct CommonRouteSpec {
         "x-kubernetes-list-type" = "atomic",
             "x-gateway-api-standard" = {"x-kubernetes-validations": [
             {"message": "sectionName must be specified when parentRefs includes 2 or more references to the same parent",
-             "rule": "self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__)) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))"},
+             "rule": "self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))"},
             {"message": "sectionName must be unique when parentRefs includes 2 or more references to the same parent",
              "rule": "self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName))))"}
         ]},
@@ -340,4 +340,66 @@ pub struct Fraction {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1), extend("default" = 100))]
     pub denominator: Option<i32>,
+}
+
+/// Session persistence (affinity) for the backends of a route rule or policy.
+///
+/// spec: `SessionPersistence` (shared_types.go; reached only through experimental fields).
+#[cfg(feature = "experimental")]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+    {"message": "AbsoluteTimeout must be specified when cookie lifetimeType is Permanent",
+     "rule": "!has(self.cookieConfig) || !has(self.cookieConfig.lifetimeType) || self.cookieConfig.lifetimeType != 'Permanent' || has(self.absoluteTimeout)"},
+    {"message": "cookieConfig can only be set with type Cookie",
+     "rule": "!has(self.cookieConfig) || self.type == 'Cookie'"}
+]))]
+pub struct SessionPersistence {
+    /// Name of the cookie or header that carries the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 128))]
+    pub session_name: Option<String>,
+    /// Lifetime of a session regardless of activity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absolute_timeout: Option<Duration>,
+    /// How the session is carried (default `Cookie`).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "Cookie"))]
+    pub type_: Option<SessionPersistenceType>,
+    /// Cookie settings (only with type `Cookie`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie_config: Option<CookieConfig>,
+}
+
+#[cfg(feature = "experimental")]
+string_enum! {
+    /// How a session is carried. spec: `SessionPersistenceType`.
+    pub enum SessionPersistenceType {
+        /// In a cookie set by the gateway.
+        Cookie = "Cookie",
+        /// In a header.
+        Header = "Header",
+    }
+}
+
+/// Settings of cookie-based session persistence. spec: `CookieConfig`.
+#[cfg(feature = "experimental")]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CookieConfig {
+    /// Whether the cookie is a session cookie or a permanent one (default `Session`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "Session"))]
+    pub lifetime_type: Option<CookieLifetimeType>,
+}
+
+#[cfg(feature = "experimental")]
+string_enum! {
+    /// Lifetime of a session cookie. spec: `CookieLifetimeType`.
+    pub enum CookieLifetimeType {
+        /// A permanent cookie, expiring after `absoluteTimeout`.
+        Permanent = "Permanent",
+        /// A session cookie, dropped when the client session ends.
+        Session = "Session",
+    }
 }
