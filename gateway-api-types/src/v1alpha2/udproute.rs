@@ -97,7 +97,7 @@ impl From<UDPRoute> for v1::UDPRoute {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::{BackendObjectReference, BackendRef, ParentReference};
+    use crate::shared::{BackendObjectReference, BackendRef};
 
     fn rule(name: &str, svc: &str) -> UDPRouteRule {
         UDPRouteRule {
@@ -115,17 +115,14 @@ mod tests {
 
     #[test]
     fn converts_to_v1_and_back_with_several_rules() {
+        let common_route_spec: CommonRouteSpec = serde_json::from_value(
+            serde_json::json!({"parentRefs": [{"name": "gw", "port": 9000}]}),
+        )
+        .expect("parse");
         let mut route = UDPRoute::new(
             "r",
             UDPRouteSpec {
-                common_route_spec: CommonRouteSpec {
-                    parent_refs: Some(vec![ParentReference {
-                        name: "gw".into(),
-                        port: Some(9000),
-                        ..Default::default()
-                    }]),
-                    ..Default::default()
-                },
+                common_route_spec,
                 rules: vec![rule("a", "one"), rule("b", "two")],
             },
         );
