@@ -130,7 +130,16 @@ pub fn crds(channel: Channel) -> Result<Vec<CustomResourceDefinition>, CrdError>
             .find(|v| v.storage)
             .map(|v| v.name.clone())
             .unwrap_or_default();
+        // `merge_crds` puts the storage version first and reverses the others; upstream lists
+        // them in the order of `crd_versions()`.
+        let order: Vec<String> = parts
+            .iter()
+            .flat_map(|c| c.spec.versions.iter().map(|v| v.name.clone()))
+            .collect();
         let mut crd = merge_crds(parts, &storage)?;
+        crd.spec
+            .versions
+            .sort_by_key(|v| order.iter().position(|n| *n == v.name));
         crd.spec.names.list_kind = Some(format!("{}List", crd.spec.names.kind));
         for v in &mut crd.spec.versions {
             if channel == Channel::Standard && v.name.contains("alpha") {

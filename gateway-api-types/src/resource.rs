@@ -35,6 +35,9 @@ pub trait GatewayApiResource:
             v.schema = Some(CustomResourceValidation {
                 open_api_v3_schema: Some(props.clone()),
             });
+            // controller-gen always writes `subresources`, `{}` for kinds without status
+            // (ReferenceGrant); kube-derive leaves it out then.
+            v.subresources.get_or_insert_with(Default::default);
         }
         Ok(crd)
     }
@@ -85,10 +88,46 @@ macro_rules! gateway_api_root {
 /// For a version that upstream defines as an alias of another (v1beta1 `HTTPRoute` is v1's
 /// `HTTPRoute`): `Deref`/`DerefMut` from the wrapping spec to the aliased spec, and lossless
 /// `From` conversions both ways between the root types.
+///
+/// For a kind without status (ReferenceGrant), add `no_status` after the types.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! alias_version {
+    ($root:ident, $spec:ident, $target_root:ty, $target_spec:ty, no_status) => {
+        $crate::alias_version!(@spec $spec, $target_spec);
+
+        impl From<$target_root> for $root {
+            fn from(o: $target_root) -> Self {
+                let mut out = $root::new("", $spec(o.spec));
+                out.metadata = o.metadata;
+                out
+            }
+        }
+
+        impl From<$root> for $target_root {
+            fn from(o: $root) -> Self {
+                let mut out = <$target_root>::new("", o.spec.0);
+                out.metadata = o.metadata;
+                out
+            }
+        }
+    };
     ($root:ident, $spec:ident, $target_root:ty, $target_spec:ty) => {
+        $crate::alias_version!(@spec $spec, $target_spec);
+
+        impl From<$target_root> for $root {
+            fn from(o: $target_root) -> Self {
+                $crate::alias_version!(@convert o, $root, $spec)
+            }
+        }
+
+        impl From<$root> for $target_root {
+            fn from(o: $root) -> Self {
+                $crate::alias_version!(@convert_back o, $target_root)
+            }
+        }
+    };
+    (@spec $spec:ident, $target_spec:ty) => {
         impl ::std::ops::Deref for $spec {
             type Target = $target_spec;
             fn deref(&self) -> &$target_spec {
@@ -105,18 +144,6 @@ macro_rules! alias_version {
         impl From<$target_spec> for $spec {
             fn from(spec: $target_spec) -> Self {
                 Self(spec)
-            }
-        }
-
-        impl From<$target_root> for $root {
-            fn from(o: $target_root) -> Self {
-                $crate::alias_version!(@convert o, $root, $spec)
-            }
-        }
-
-        impl From<$root> for $target_root {
-            fn from(o: $root) -> Self {
-                $crate::alias_version!(@convert_back o, $target_root)
             }
         }
     };
