@@ -95,6 +95,18 @@ macro_rules! gateway_objects {
 gateway_objects! {
     GatewayClass => v1::GatewayClass, "gateway.networking.k8s.io/v1", "GatewayClass";
     GatewayClassV1beta1 => v1beta1::GatewayClass, "gateway.networking.k8s.io/v1beta1", "GatewayClass";
+    HTTPRoute => v1::HTTPRoute, "gateway.networking.k8s.io/v1", "HTTPRoute";
+    HTTPRouteV1beta1 => v1beta1::HTTPRoute, "gateway.networking.k8s.io/v1beta1", "HTTPRoute";
+    GRPCRoute => v1::GRPCRoute, "gateway.networking.k8s.io/v1", "GRPCRoute";
+    TLSRoute => v1::TLSRoute, "gateway.networking.k8s.io/v1", "TLSRoute";
+    TLSRouteV1alpha2 => v1alpha2::TLSRoute, "gateway.networking.k8s.io/v1alpha2", "TLSRoute";
+    TLSRouteV1alpha3 => v1alpha3::TLSRoute, "gateway.networking.k8s.io/v1alpha3", "TLSRoute";
+    TCPRoute => v1::TCPRoute, "gateway.networking.k8s.io/v1", "TCPRoute";
+    TCPRouteV1alpha2 => v1alpha2::TCPRoute, "gateway.networking.k8s.io/v1alpha2", "TCPRoute";
+    UDPRoute => v1::UDPRoute, "gateway.networking.k8s.io/v1", "UDPRoute";
+    UDPRouteV1alpha2 => v1alpha2::UDPRoute, "gateway.networking.k8s.io/v1alpha2", "UDPRoute";
+    ReferenceGrant => v1::ReferenceGrant, "gateway.networking.k8s.io/v1", "ReferenceGrant";
+    ReferenceGrantV1beta1 => v1beta1::ReferenceGrant, "gateway.networking.k8s.io/v1beta1", "ReferenceGrant";
     BackendTLSPolicy => v1::BackendTLSPolicy, "gateway.networking.k8s.io/v1", "BackendTLSPolicy";
     BackendTLSPolicyV1alpha3 => v1alpha3::BackendTLSPolicy, "gateway.networking.k8s.io/v1alpha3", "BackendTLSPolicy";
     #[cfg(feature = "experimental")]

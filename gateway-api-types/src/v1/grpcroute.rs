@@ -64,6 +64,7 @@ fn grpc_filter_rules() -> Value {
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "GRPCRoute",
+    derive = "PartialEq",
     status = "GRPCRouteStatus",
     namespaced,
     category = "gateway-api",

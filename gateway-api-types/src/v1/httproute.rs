@@ -173,6 +173,7 @@ fn http_path_match_rules() -> Value {
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "HTTPRoute",
+    derive = "PartialEq",
     status = "HTTPRouteStatus",
     namespaced,
     category = "gateway-api",

@@ -18,6 +18,7 @@ use crate::shared::{Group, Kind, Namespace, ObjectName};
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "ReferenceGrant",
+    derive = "PartialEq",
     shortname = "refgrant",
     category = "gateway-api",
     namespaced,

@@ -17,6 +17,7 @@ use crate::shared::{BackendRef, CommonRouteSpec, RouteStatus, SectionName};
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "TCPRoute",
+    derive = "PartialEq",
     status = "TCPRouteStatus",
     category = "gateway-api",
     namespaced,

@@ -19,6 +19,7 @@ use crate::shared::{BackendRef, CommonRouteSpec, Hostname, RouteStatus, SectionN
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "TLSRoute",
+    derive = "PartialEq",
     status = "TLSRouteStatus",
     category = "gateway-api",
     namespaced,

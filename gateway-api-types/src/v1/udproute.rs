@@ -17,6 +17,7 @@ use crate::shared::{BackendRef, CommonRouteSpec, RouteStatus, SectionName};
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "UDPRoute",
+    derive = "PartialEq",
     status = "UDPRouteStatus",
     category = "gateway-api",
     namespaced,

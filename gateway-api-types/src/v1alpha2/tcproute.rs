@@ -25,6 +25,7 @@ pub type TCPRouteStatus = v1::TCPRouteStatus;
     group = "gateway.networking.k8s.io",
     version = "v1alpha2",
     kind = "TCPRoute",
+    derive = "PartialEq",
     status = "v1::TCPRouteStatus",
     category = "gateway-api",
     namespaced,

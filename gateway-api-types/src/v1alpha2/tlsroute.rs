@@ -31,6 +31,7 @@ pub type TLSRouteStatus = v1::TLSRouteStatus;
     group = "gateway.networking.k8s.io",
     version = "v1alpha2",
     kind = "TLSRoute",
+    derive = "PartialEq",
     status = "v1::TLSRouteStatus",
     category = "gateway-api",
     namespaced,

@@ -25,6 +25,7 @@ pub type UDPRouteStatus = v1::UDPRouteStatus;
     group = "gateway.networking.k8s.io",
     version = "v1alpha2",
     kind = "UDPRoute",
+    derive = "PartialEq",
     status = "v1::UDPRouteStatus",
     category = "gateway-api",
     namespaced,

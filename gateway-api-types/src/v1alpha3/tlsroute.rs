@@ -14,6 +14,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1alpha3",
     kind = "TLSRoute",
+    derive = "PartialEq",
     status = "v1::TLSRouteStatus",
     category = "gateway-api",
     namespaced,

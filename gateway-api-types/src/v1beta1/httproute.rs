@@ -16,6 +16,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1beta1",
     kind = "HTTPRoute",
+    derive = "PartialEq",
     status = "v1::HTTPRouteStatus",
     namespaced,
     category = "gateway-api",

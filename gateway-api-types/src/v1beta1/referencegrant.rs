@@ -14,6 +14,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1beta1",
     kind = "ReferenceGrant",
+    derive = "PartialEq",
     shortname = "refgrant",
     category = "gateway-api",
     namespaced,
