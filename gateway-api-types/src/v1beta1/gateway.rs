@@ -1,1 +1,40 @@
-//! gateway (v1beta1): not written yet.
+//! Gateway v1beta1: an alias of [`crate::v1::Gateway`].
+
+use kube_derive::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::v1;
+
+/// The desired state of a v1beta1 Gateway: the v1 spec.
+// `schema = "disabled"`: kube's structural rewriter cannot take the address `oneOf` upstream
+// uses (it panics hoisting its properties), so `Self::crd()` carries no schema; the CRDs come
+// from `GatewayApiResource::crd_for`, which sets the generated schema.
+#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[kube(
+    group = "gateway.networking.k8s.io",
+    version = "v1beta1",
+    kind = "Gateway",
+    status = "v1::GatewayStatus",
+    shortname = "gtw",
+    category = "gateway-api",
+    namespaced,
+    schema = "disabled",
+    storage = false,
+    printcolumn = r#"{"name": "Class", "type": "string", "jsonPath": ".spec.gatewayClassName"}"#,
+    printcolumn = r#"{"name": "Address", "type": "string", "jsonPath": ".status.addresses[*].value"}"#,
+    printcolumn = r#"{"name": "Programmed", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"Programmed\")].status"}"#,
+    printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
+    crates(
+        kube_core = "::kube_core",
+        k8s_openapi = "::k8s_openapi",
+        schemars = "::schemars",
+        serde = "::serde",
+        serde_json = "::serde_json"
+    )
+)]
+#[serde(transparent)]
+pub struct GatewaySpec(pub v1::GatewaySpec);
+
+crate::gateway_api_root!(Gateway, v1::GatewaySpec, v1::GatewayStatus);
+crate::alias_version!(Gateway, GatewaySpec, v1::Gateway, v1::GatewaySpec);
