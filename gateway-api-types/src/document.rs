@@ -95,6 +95,9 @@ macro_rules! gateway_objects {
 gateway_objects! {
     GatewayClass => v1::GatewayClass, "gateway.networking.k8s.io/v1", "GatewayClass";
     GatewayClassV1beta1 => v1beta1::GatewayClass, "gateway.networking.k8s.io/v1beta1", "GatewayClass";
+    Gateway => v1::Gateway, "gateway.networking.k8s.io/v1", "Gateway";
+    GatewayV1beta1 => v1beta1::Gateway, "gateway.networking.k8s.io/v1beta1", "Gateway";
+    ListenerSet => v1::ListenerSet, "gateway.networking.k8s.io/v1", "ListenerSet";
     HTTPRoute => v1::HTTPRoute, "gateway.networking.k8s.io/v1", "HTTPRoute";
     HTTPRouteV1beta1 => v1beta1::HTTPRoute, "gateway.networking.k8s.io/v1beta1", "HTTPRoute";
     GRPCRoute => v1::GRPCRoute, "gateway.networking.k8s.io/v1", "GRPCRoute";

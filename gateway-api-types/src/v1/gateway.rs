@@ -29,6 +29,7 @@ use crate::shared::{
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "Gateway",
+    derive = "PartialEq",
     status = "GatewayStatus",
     shortname = "gtw",
     category = "gateway-api",

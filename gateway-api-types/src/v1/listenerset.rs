@@ -20,6 +20,7 @@ use crate::v1::gateway::{
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "ListenerSet",
+    derive = "PartialEq",
     status = "ListenerSetStatus",
     shortname = "lset",
     category = "gateway-api",

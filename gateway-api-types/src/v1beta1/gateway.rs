@@ -15,6 +15,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1beta1",
     kind = "Gateway",
+    derive = "PartialEq",
     status = "v1::GatewayStatus",
     shortname = "gtw",
     category = "gateway-api",
