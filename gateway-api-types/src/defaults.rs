@@ -42,6 +42,41 @@ pub fn apply_defaults(value: &mut Value, schema: &Value) {
     }
 }
 
+/// Removes the fields `schema` does not declare, as the API server prunes unknown fields of a
+/// structural schema (objects with `properties` keep only those; maps keep every key).
+///
+/// Typed objects of a build whose channel is wider than the schema's (the `experimental` feature
+/// while serving the standard CRDs) lose exactly these fields on the API server too.
+pub fn prune_unknown_fields(value: &mut Value, schema: &Value) {
+    if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true)) {
+        return;
+    }
+    match value {
+        Value::Object(obj) => {
+            if let Some(Value::Object(props)) = schema.get("properties") {
+                obj.retain(|k, _| props.contains_key(k));
+                for (k, v) in obj.iter_mut() {
+                    if let Some(p) = props.get(k) {
+                        prune_unknown_fields(v, p);
+                    }
+                }
+            } else if let Some(ap) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                for v in obj.values_mut() {
+                    prune_unknown_fields(v, ap);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for v in items {
+                    prune_unknown_fields(v, item_schema);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +110,20 @@ mod tests {
         let once = v.clone();
         apply_defaults(&mut v, &schema);
         assert_eq!(v, once);
+    }
+
+    #[test]
+    fn pruning_keeps_declared_fields_and_map_keys() {
+        let schema = json!({"type": "object", "properties": {
+            "a": {"type": "object", "properties": {"b": {"type": "string"}}},
+            "m": {"type": "object", "additionalProperties": {"type": "string"}},
+            "l": {"type": "array", "items": {"type": "object", "properties": {"x": {"type": "string"}}}}}});
+        let mut v =
+            json!({"a": {"b": "1", "c": 2}, "m": {"k": "v"}, "l": [{"x": "1", "y": 2}], "z": 1});
+        prune_unknown_fields(&mut v, &schema);
+        assert_eq!(
+            v,
+            json!({"a": {"b": "1"}, "m": {"k": "v"}, "l": [{"x": "1"}]})
+        );
     }
 }
