@@ -84,6 +84,28 @@ macro_rules! gateway_objects {
                 }
             }
 
+            /// The CRD schema of this object's kind and version in `channel` (`None` for
+            /// [`GatewayObject::Other`]).
+            pub fn schema(&self, channel: crate::Channel) -> Option<Value> {
+                match self {
+                    $( $(#[$cfg])* Self::$variant(_) => Some(<$ty as crate::GatewayApiResource>::schema(channel)), )+
+                    Self::Other(_) => None,
+                }
+            }
+
+            /// What the API server stores for this object under the CRDs of `channel`: fields
+            /// the channel does not define are pruned, then defaults are applied.
+            pub fn normalized(&self, channel: crate::Channel) -> Result<Self, serde_json::Error> {
+                let Some(schema) = self.schema(channel) else { return Ok(self.clone()) };
+                let mut v = self.to_value()?;
+                crate::defaults::prune_unknown_fields(&mut v, &schema);
+                crate::defaults::apply_defaults(&mut v, &schema);
+                Ok(match self {
+                    $( $(#[$cfg])* Self::$variant(_) => Self::$variant(Box::new(serde_json::from_value(v)?)), )+
+                    Self::Other(o) => Self::Other(o.clone()),
+                })
+            }
+
             /// Every Gateway API `(apiVersion, kind)` this build knows.
             pub fn known_kinds() -> &'static [(&'static str, &'static str)] {
                 &[$( $(#[$cfg])* ($api_version, $kind), )+]
