@@ -7,6 +7,7 @@
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube_core::crd::{MergeError, merge_crds};
 
+use crate::GatewayApiResource;
 use crate::schema::Channel;
 
 /// Upstream release these types mirror.
@@ -17,72 +18,56 @@ const API_APPROVED: &str = "https://github.com/kubernetes-sigs/gateway-api/pull/
 /// Builds the single-version CRD of one served version in a channel.
 pub(crate) type VersionFn = fn(Channel) -> Result<CustomResourceDefinition, serde_json::Error>;
 
-/// One kind: its versions, and whether it exists in the standard channel at all.
+/// One kind: its versions (in upstream's order), and whether it exists in the standard
+/// channel at all.
 struct KindEntry {
-    versions: fn() -> Vec<VersionFn>,
+    versions: &'static [VersionFn],
     experimental_only: bool,
 }
 
 /// Every kind, in upstream's file order.
 fn kinds() -> Vec<KindEntry> {
+    use crate::{v1, v1alpha2, v1alpha3, v1beta1};
+    let standard = |versions| KindEntry {
+        versions,
+        experimental_only: false,
+    };
     #[allow(unused_mut)]
     let mut kinds = vec![
-        KindEntry {
-            versions: crate::v1::backendtlspolicy::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::gatewayclass::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::gateway::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::grpcroute::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::httproute::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::listenerset::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::referencegrant::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::tcproute::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::tlsroute::crd_versions,
-            experimental_only: false,
-        },
-        KindEntry {
-            versions: crate::v1::udproute::crd_versions,
-            experimental_only: false,
-        },
+        standard(&[
+            v1::BackendTLSPolicy::crd_for,
+            v1alpha3::BackendTLSPolicy::crd_for,
+        ]),
+        standard(&[v1::GatewayClass::crd_for, v1beta1::GatewayClass::crd_for]),
+        standard(&[v1::Gateway::crd_for, v1beta1::Gateway::crd_for]),
+        standard(&[v1::GRPCRoute::crd_for]),
+        standard(&[v1::HTTPRoute::crd_for, v1beta1::HTTPRoute::crd_for]),
+        standard(&[v1::ListenerSet::crd_for]),
+        standard(&[
+            v1::ReferenceGrant::crd_for,
+            v1beta1::ReferenceGrant::crd_for,
+        ]),
+        standard(&[v1::TCPRoute::crd_for, v1alpha2::TCPRoute::crd_for]),
+        standard(&[
+            v1::TLSRoute::crd_for,
+            v1alpha2::TLSRoute::crd_for,
+            v1alpha3::TLSRoute::crd_for,
+        ]),
+        standard(&[v1::UDPRoute::crd_for, v1alpha2::UDPRoute::crd_for]),
     ];
     #[cfg(feature = "experimental")]
-    kinds.extend([
-        KindEntry {
-            versions: crate::x::v1alpha1::xbackend::crd_versions,
+    {
+        use crate::x::v1alpha1 as x;
+        let experimental = |versions| KindEntry {
+            versions,
             experimental_only: true,
-        },
-        KindEntry {
-            versions: crate::x::v1alpha1::xbackendtrafficpolicy::crd_versions,
-            experimental_only: true,
-        },
-        KindEntry {
-            versions: crate::x::v1alpha1::xmesh::crd_versions,
-            experimental_only: true,
-        },
-    ]);
+        };
+        kinds.extend([
+            experimental(&[x::XBackend::crd_for]),
+            experimental(&[x::XBackendTrafficPolicy::crd_for]),
+            experimental(&[x::XMesh::crd_for]),
+        ]);
+    }
     kinds
 }
 
@@ -117,8 +102,9 @@ pub fn crds(channel: Channel) -> Result<Vec<CustomResourceDefinition>, CrdError>
         if kind.experimental_only && channel == Channel::Standard {
             continue;
         }
-        let parts = (kind.versions)()
-            .into_iter()
+        let parts = kind
+            .versions
+            .iter()
             .map(|f| f(channel))
             .collect::<Result<Vec<_>, _>>()?;
         if parts.is_empty() {
@@ -131,7 +117,7 @@ pub fn crds(channel: Channel) -> Result<Vec<CustomResourceDefinition>, CrdError>
             .map(|v| v.name.clone())
             .unwrap_or_default();
         // `merge_crds` puts the storage version first and reverses the others; upstream lists
-        // them in the order of `crd_versions()`.
+        // them in the order of `KindEntry::versions`.
         let order: Vec<String> = parts
             .iter()
             .flat_map(|c| c.spec.versions.iter().map(|v| v.name.clone()))

@@ -34,8 +34,8 @@
 //! ```
 //!
 //! # Layout
-//! * [`v1`], [`v1beta1`], [`v1alpha2`], [`v1alpha3`] and (feature `experimental`) [`x`]: one
-//!   module per API version, one submodule per kind.
+//! * [`v1`], [`v1beta1`], [`v1alpha2`], [`v1alpha3`] and (feature `experimental`) `x`
+//!   (`gateway.networking.x-k8s.io`): one module per API version, one submodule per kind.
 //! * [`shared`]: types several kinds use (`ParentReference`, `BackendRef`, `RouteStatus`, ...).
 //! * [`conditions`]: the condition type every status uses, and route condition types/reasons.
 //! * [`policy`]: policy attachment (target references, `PolicyStatus`).
@@ -57,6 +57,8 @@ pub mod policy;
 mod resource;
 pub mod schema;
 pub mod shared;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod v1;
 pub mod v1alpha2;
 pub mod v1alpha3;

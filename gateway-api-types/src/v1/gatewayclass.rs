@@ -124,9 +124,3 @@ string_enum! {
 /// The finalizer a controller sets on a GatewayClass while Gateways of it exist.
 pub const GATEWAY_CLASS_FINALIZER_GATEWAYS_EXIST: &str =
     "gateway-exists-finalizer.gateway.networking.k8s.io";
-
-/// The versions of this kind, for [`crate::crd::crds`].
-pub(crate) fn crd_versions() -> Vec<crate::crd::VersionFn> {
-    use crate::GatewayApiResource;
-    vec![GatewayClass::crd_for, crate::v1beta1::GatewayClass::crd_for]
-}

@@ -786,74 +786,11 @@ pub struct HTTPRouteStatus {
     pub route_status: RouteStatus,
 }
 
-/// The versions of this kind, for [`crate::crd::crds`].
-pub(crate) fn crd_versions() -> Vec<crate::crd::VersionFn> {
-    use crate::GatewayApiResource;
-    vec![HTTPRoute::crd_for, crate::v1beta1::HTTPRoute::crd_for]
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::GatewayApiResource;
-    use std::path::{Path, PathBuf};
-
-    /// `shared/upstream` (`GATEWAY_API_UPSTREAM`, or next to the workspace).
-    fn upstream_dir() -> PathBuf {
-        std::env::var("GATEWAY_API_UPSTREAM").map_or_else(
-            |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream"),
-            PathBuf::from,
-        )
-    }
-
-    /// Every upstream example document of `kind` in the channels this build knows.
-    pub(crate) fn upstream_examples(kind: &str) -> Vec<(PathBuf, Value)> {
-        let mut channels = vec!["standard"];
-        if cfg!(feature = "experimental") {
-            channels.push("experimental");
-        }
-        let mut out = Vec::new();
-        for channel in channels {
-            let mut stack = vec![upstream_dir().join("examples").join(channel)];
-            while let Some(dir) = stack.pop() {
-                let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
-                    panic!("{}: {e} (set GATEWAY_API_UPSTREAM)", dir.display())
-                });
-                for entry in entries {
-                    let path = entry.expect("dir entry").path();
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else if path.extension().is_some_and(|e| e == "yaml") {
-                        let text = std::fs::read_to_string(&path).expect("read example");
-                        let docs: Vec<Value> =
-                            serde_saphyr::from_multiple(&text).expect("parse example yaml");
-                        out.extend(
-                            docs.into_iter()
-                                .filter(|d| d["kind"] == kind)
-                                .map(|d| (path.clone(), d)),
-                        );
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    #[test]
-    fn upstream_examples_round_trip() {
-        let examples = upstream_examples("HTTPRoute");
-        assert!(
-            examples.len() > 20,
-            "found only {} examples",
-            examples.len()
-        );
-        for (path, doc) in examples {
-            let route: HTTPRoute = serde_json::from_value(doc.clone())
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let back = serde_json::to_value(&route).expect("serialize");
-            assert_eq!(back, doc, "{} does not round-trip", path.display());
-        }
-    }
+    use crate::test_support::upstream_examples;
 
     #[test]
     fn unknown_enum_values_round_trip() {

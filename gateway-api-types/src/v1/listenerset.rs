@@ -257,12 +257,6 @@ string_enum! {
     }
 }
 
-/// The versions of this kind, for [`crate::crd::crds`].
-pub(crate) fn crd_versions() -> Vec<crate::crd::VersionFn> {
-    use crate::GatewayApiResource;
-    vec![ListenerSet::crd_for]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

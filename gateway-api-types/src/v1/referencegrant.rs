@@ -68,55 +68,14 @@ pub struct ReferenceGrantTo {
     pub name: Option<ObjectName>,
 }
 
-/// The versions of this kind, for [`crate::crd::crds`].
-pub(crate) fn crd_versions() -> Vec<crate::crd::VersionFn> {
-    use crate::GatewayApiResource;
-    vec![
-        ReferenceGrant::crd_for,
-        crate::v1beta1::ReferenceGrant::crd_for,
-    ]
-}
-
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Reads a file of upstream's data (`GATEWAY_API_UPSTREAM`, or `shared/upstream` next to
-    /// the workspace or its parent); `None` when it is not available.
-    pub(crate) fn upstream_file(rel: &str) -> Option<String> {
-        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut dirs = Vec::new();
-        if let Ok(d) = std::env::var("GATEWAY_API_UPSTREAM") {
-            dirs.push(std::path::PathBuf::from(d));
-        }
-        dirs.push(manifest.join("../../shared/upstream"));
-        dirs.push(manifest.join("../../../shared/upstream"));
-        dirs.into_iter()
-            .find_map(|d| std::fs::read_to_string(d.join(rel)).ok())
-    }
-
-    /// Every document of an upstream example file whose kind and apiVersion match, as JSON.
-    pub(crate) fn upstream_examples(
-        rel: &str,
-        api_version: &str,
-        kind: &str,
-    ) -> Vec<serde_json::Value> {
-        let Some(text) = upstream_file(rel) else {
-            eprintln!("upstream example {rel} not found; skipping");
-            return Vec::new();
-        };
-        let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).expect("yaml");
-        let found: Vec<_> = docs
-            .into_iter()
-            .filter(|d| d["kind"] == kind && d["apiVersion"] == api_version)
-            .collect();
-        assert!(!found.is_empty(), "{rel} has no {api_version} {kind}");
-        found
-    }
+    use crate::test_support::upstream_example;
 
     #[test]
-    fn upstream_example_round_trips() {
-        for doc in upstream_examples(
+    fn upstream_example_has_core_group_and_no_name() {
+        for doc in upstream_example(
             "examples/standard/reference-grant.yaml",
             "gateway.networking.k8s.io/v1",
             "ReferenceGrant",

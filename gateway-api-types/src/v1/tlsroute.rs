@@ -78,28 +78,18 @@ pub struct TLSRouteRule {
     pub backend_refs: Vec<BackendRef>,
 }
 
-/// The versions of this kind, for [`crate::crd::crds`].
-pub(crate) fn crd_versions() -> Vec<crate::crd::VersionFn> {
-    use crate::GatewayApiResource;
-    vec![
-        TLSRoute::crd_for,
-        crate::v1alpha2::TLSRoute::crd_for,
-        crate::v1alpha3::TLSRoute::crd_for,
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::v1::referencegrant::tests::upstream_examples;
+    use crate::test_support::upstream_example;
 
     #[test]
-    fn upstream_examples_round_trip() {
+    fn upstream_examples_have_hostnames() {
         for file in [
             "examples/standard/tls-routing/tls-route.yaml",
             "examples/standard/tls-routing/tls-route-terminate.yaml",
         ] {
-            for doc in upstream_examples(file, "gateway.networking.k8s.io/v1", "TLSRoute") {
+            for doc in upstream_example(file, "gateway.networking.k8s.io/v1", "TLSRoute") {
                 let route: TLSRoute = serde_json::from_value(doc.clone()).expect("parse");
                 assert!(!route.spec.hostnames.is_empty());
                 assert_eq!(serde_json::to_value(&route).expect("serialize"), doc);

@@ -110,11 +110,11 @@ impl From<TLSRoute> for v1::TLSRoute {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::v1::referencegrant::tests::upstream_examples;
+    use crate::test_support::upstream_example;
 
     #[test]
     fn upstream_example_round_trips_and_converts() {
-        for doc in upstream_examples(
+        for doc in upstream_example(
             "examples/experimental/v1alpha2/tls-routing/tls-route.yaml",
             "gateway.networking.k8s.io/v1alpha2",
             "TLSRoute",

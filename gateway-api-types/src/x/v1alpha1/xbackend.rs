@@ -175,12 +175,6 @@ pub struct BackendAncestorStatus {
     pub conditions: Option<Vec<Condition>>,
 }
 
-/// The versions of this kind, for [`crate::crd::crds`].
-pub(crate) fn crd_versions() -> Vec<crate::crd::VersionFn> {
-    use crate::GatewayApiResource;
-    vec![XBackend::crd_for]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

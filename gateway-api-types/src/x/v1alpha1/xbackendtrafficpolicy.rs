@@ -125,12 +125,6 @@ pub struct RequestRate {
     pub interval: Option<Duration>,
 }
 
-/// The versions of this kind, for [`crate::crd::crds`].
-pub(crate) fn crd_versions() -> Vec<crate::crd::VersionFn> {
-    use crate::GatewayApiResource;
-    vec![XBackendTrafficPolicy::crd_for]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
