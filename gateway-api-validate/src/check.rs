@@ -15,10 +15,10 @@ use crate::violation::{Origin, Report, ViolationKind, quote};
 macro_rules! pattern {
     ($re:literal) => {{
         static RE: ::std::sync::OnceLock<::regex::Regex> = ::std::sync::OnceLock::new();
-        (
-            RE.get_or_init(|| ::regex::Regex::new($re).expect("upstream pattern compiles")),
-            $re,
-        )
+        // Compiled once per call site (the OnceLock), not once per loop iteration.
+        #[allow(clippy::regex_creation_in_loops)]
+        let re = RE.get_or_init(|| ::regex::Regex::new($re).expect("upstream pattern compiles"));
+        (re, $re)
     }};
 }
 
