@@ -149,8 +149,8 @@ fn for_each_subschema(obj: &mut Map<String, Value>, f: &mut dyn FnMut(&mut Value
 }
 
 /// Rewrites a schemars schema into the structural form of a CRD schema: removes the `null`
-/// alternative schemars adds for `Option<T>`, and drops keywords a CRD cannot carry
-/// (`$schema`, `title`, `$defs`).
+/// alternative schemars adds for `Option<T>`, sorts `required` lists, and drops keywords a CRD
+/// cannot carry (`$schema`, `title`, `$defs`).
 pub fn structural(v: &mut Value) {
     let Value::Object(obj) = v else { return };
     obj.remove("$schema");
@@ -184,6 +184,11 @@ pub fn structural(v: &mut Value) {
     }
     if let Some(Value::Array(list)) = obj.get_mut("enum") {
         list.retain(|x| !x.is_null());
+    }
+    // `required` sorted, as controller-gen writes it (and kube's schema rewriter leaves it).
+    if let Some(Value::Array(req)) = obj.get_mut("required") {
+        req.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        req.dedup();
     }
     for_each_subschema(obj, &mut |s| structural(s));
 }

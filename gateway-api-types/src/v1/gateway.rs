@@ -21,9 +21,7 @@ use crate::shared::{
 };
 
 /// The desired state of a Gateway. spec: `GatewaySpec`.
-// `schema = "disabled"`: kube's structural rewriter cannot take the address `oneOf` upstream
-// uses (it panics hoisting its properties), so `Self::crd()` carries no schema; the CRDs come
-// from `GatewayApiResource::crd_for`, which sets the generated schema.
+// `schema = "disabled"`: see the `doc` below. Every other root type uses `schema = "manual"`.
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "gateway.networking.k8s.io",
@@ -35,6 +33,15 @@ use crate::shared::{
     category = "gateway-api",
     namespaced,
     schema = "disabled",
+    doc = r#"A Gateway (`gateway.networking.k8s.io/v1`): an instance of traffic-handling infrastructure.
+
+Unlike every other root type, `Gateway::crd()` ([`kube_core::CustomResourceExt`]) carries **no
+schema**: the address types (`spec.addresses[]`, `status.addresses[]`) need upstream's `oneOf`
+(`IPAddress` values must be IPv4 or IPv6), and the schema rewriter kube-derive applies to every
+`crd()` schema (`kube_core::schema::StructuralSchemaRewriter`) panics on a `oneOf` whose branches
+constrain a property the object already defines. Use [`crate::crds`] or
+[`GatewayApiResource::crd_for`](crate::GatewayApiResource::crd_for), which carry the full
+upstream schema; [`GatewayApiResource::schema`](crate::GatewayApiResource::schema) gives it alone."#,
     printcolumn = r#"{"name": "Class", "type": "string", "jsonPath": ".spec.gatewayClassName"}"#,
     printcolumn = r#"{"name": "Address", "type": "string", "jsonPath": ".status.addresses[*].value"}"#,
     printcolumn = r#"{"name": "Programmed", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"Programmed\")].status"}"#,

@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::v1;
 
 /// The desired state of a v1beta1 Gateway: the v1 spec.
-// `schema = "disabled"`: kube's structural rewriter cannot take the address `oneOf` upstream
-// uses (it panics hoisting its properties), so `Self::crd()` carries no schema; the CRDs come
-// from `GatewayApiResource::crd_for`, which sets the generated schema.
+// `schema = "disabled"`: as for v1, see the `doc` below.
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[kube(
     group = "gateway.networking.k8s.io",
@@ -21,6 +19,11 @@ use crate::v1;
     category = "gateway-api",
     namespaced,
     schema = "disabled",
+    doc = r#"A v1beta1 Gateway: an alias of [`crate::v1::Gateway`], with the same spec and status.
+
+As for v1, `Gateway::crd()` ([`kube_core::CustomResourceExt`]) carries **no schema** (kube's
+schema rewriter panics on upstream's address `oneOf`); use [`crate::crds`] or
+[`GatewayApiResource::crd_for`](crate::GatewayApiResource::crd_for)."#,
     storage = false,
     printcolumn = r#"{"name": "Class", "type": "string", "jsonPath": ".spec.gatewayClassName"}"#,
     printcolumn = r#"{"name": "Address", "type": "string", "jsonPath": ".status.addresses[*].value"}"#,
