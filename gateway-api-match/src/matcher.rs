@@ -738,8 +738,11 @@ impl<F, B> Matcher<F, B> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
+
+#[cfg(test)]
+mod send_sync {
+    use super::Matcher;
 
     fn assert_send_sync<T: Send + Sync>() {}
 
