@@ -67,7 +67,7 @@ pub enum CompileError {
     #[error("{location}: invalid regular expression {pattern:?}: {message}")]
     InvalidRegex {
         /// Where.
-        location: Location,
+        location: Box<Location>,
         /// The pattern as written.
         pattern: String,
         /// The parser's message.
@@ -78,7 +78,7 @@ pub enum CompileError {
     #[error("{location}: regular expression is {len} bytes, over the limit of {limit} bytes")]
     RegexTooLong {
         /// Where.
-        location: Location,
+        location: Box<Location>,
         /// Pattern length in bytes.
         len: usize,
         /// The configured limit.
@@ -89,7 +89,7 @@ pub enum CompileError {
     #[error("{location}: regular expression {pattern:?} exceeds the size limit of {limit} bytes")]
     RegexTooBig {
         /// Where.
-        location: Location,
+        location: Box<Location>,
         /// The pattern as written.
         pattern: String,
         /// The configured limit.
@@ -112,7 +112,7 @@ pub enum CompileError {
     #[error("{location}: invalid hostname {hostname:?}: {reason}")]
     InvalidHostname {
         /// Where.
-        location: Location,
+        location: Box<Location>,
         /// The hostname as written.
         hostname: String,
         /// What is wrong with it.
@@ -122,7 +122,7 @@ pub enum CompileError {
     #[error("{location}: invalid header name {name:?}")]
     InvalidHeaderName {
         /// Where.
-        location: Location,
+        location: Box<Location>,
         /// The name as written.
         name: String,
     },
@@ -130,7 +130,7 @@ pub enum CompileError {
     #[error("{location}: path {path:?} does not start with '/'")]
     InvalidPath {
         /// Where.
-        location: Location,
+        location: Box<Location>,
         /// The path as written.
         path: String,
     },

@@ -61,9 +61,9 @@ impl HeaderPredicate {
 /// spec: HTTPHeaderMatch name — "If multiple entries specify equivalent header
 /// names, only the first entry with an equivalent name MUST be considered for
 /// a match. Subsequent entries with an equivalent header name MUST be ignored."
-pub(crate) fn effective<'a>(
-    headers: &'a [crate::HeaderMatch],
-) -> impl Iterator<Item = (usize, &'a crate::HeaderMatch)> {
+pub(crate) fn effective(
+    headers: &[crate::HeaderMatch],
+) -> impl Iterator<Item = (usize, &crate::HeaderMatch)> {
     headers.iter().enumerate().filter(|(i, h)| {
         !headers[..*i]
             .iter()

@@ -82,7 +82,7 @@
 //!   whose [`BackendSet::pick`] returns `None` (no backend with weight > 0)
 //!   should get a 500.
 //!
-//! The [`reference`] module implements the same rules literally (sort every
+//! The [`reference`](mod@reference) module implements the same rules literally (sort every
 //! candidate, take the first that matches); property tests check that both
 //! always agree.
 

@@ -20,7 +20,7 @@
 //! the first candidate that passes wins. Because all candidates of a group
 //! share the hostname and path parts of the key, and groups are visited in
 //! key order, the first hit is the minimum of the total order: the same
-//! answer as the [reference](crate::reference), without looking at the rest.
+//! answer as the [reference](mod@crate::reference), without looking at the rest.
 
 use std::collections::HashMap;
 
@@ -261,7 +261,7 @@ impl<'o> Builder<'o> {
             .map(|(_, h)| {
                 let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
                     CompileError::InvalidHeaderName {
-                        location: loc.clone(),
+                        location: loc.clone().into(),
                         name: h.name.clone(),
                     }
                 })?;
@@ -305,7 +305,7 @@ impl<'o> Builder<'o> {
                 .as_deref()
                 .map(|h| {
                     Hostname::parse(h).map_err(|reason| CompileError::InvalidHostname {
-                        location: lloc.clone(),
+                        location: lloc.clone().into(),
                         hostname: h.to_owned(),
                         reason,
                     })
@@ -345,17 +345,14 @@ impl<'o> Builder<'o> {
                                 if !p.starts_with('/') =>
                             {
                                 return Err(CompileError::InvalidPath {
-                                    location: loc,
+                                    location: loc.into(),
                                     path: p.clone(),
                                 });
                             }
-                            PathMatch::RegularExpression(p) => {
-                                if !hirs.contains_key(p.as_str()) {
-                                    let hir = crate::pattern::parse_anchored(p, self.opts, || {
-                                        loc.clone()
-                                    })?;
-                                    hirs.insert(p, (hir, loc.clone()));
-                                }
+                            PathMatch::RegularExpression(p) if !hirs.contains_key(p.as_str()) => {
+                                let hir =
+                                    crate::pattern::parse_anchored(p, self.opts, || loc.clone())?;
+                                hirs.insert(p, (hir, loc.clone()));
                             }
                             _ => {}
                         }
@@ -545,7 +542,7 @@ impl<'o> Builder<'o> {
             .iter()
             .map(|h| {
                 Hostname::parse(h).map_err(|reason| CompileError::InvalidHostname {
-                    location: loc.clone(),
+                    location: loc.clone().into(),
                     hostname: h.clone(),
                     reason,
                 })
@@ -579,8 +576,8 @@ impl<'o> Builder<'o> {
             pats.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
             let hs: Vec<Hir> = pats.iter().map(|(p, _)| hirs[p].0.clone()).collect();
             let re = match crate::pattern::compile_many(&hs, self.opts) {
-                Ok(re) => re,
-                Err(_) => {
+                Some(re) => re,
+                None => {
                     // Name the culprit if one pattern is too big on its own.
                     for (p, _) in &pats {
                         let loc = &hirs[p].1;

@@ -60,14 +60,14 @@ pub(crate) fn parse_anchored(
 ) -> Result<Hir, CompileError> {
     if pattern.len() > opts.max_regex_len {
         return Err(CompileError::RegexTooLong {
-            location: location(),
+            location: location().into(),
             len: pattern.len(),
             limit: opts.max_regex_len,
         });
     }
     let config = syntax::Config::new().nest_limit(opts.regex_nest_limit);
     let hir = syntax::parse_with(pattern, &config).map_err(|e| CompileError::InvalidRegex {
-        location: location(),
+        location: location().into(),
         pattern: pattern.to_owned(),
         message: e.to_string(),
     })?;
@@ -101,19 +101,16 @@ pub(crate) fn compile_one(
     builder(opts)
         .build_from_hir(&hir)
         .map_err(|_| CompileError::RegexTooBig {
-            location: location(),
+            location: location().into(),
             pattern: pattern.to_owned(),
             limit: opts.regex_size_limit,
         })
 }
 
 /// Compiles already-anchored patterns into one multi-pattern matcher; pattern
-/// `i` gets `PatternID` `i`.
-pub(crate) fn compile_many(
-    hirs: &[Hir],
-    opts: &CompileOptions,
-) -> Result<meta::Regex, meta::BuildError> {
-    builder(opts).build_many_from_hir(hirs)
+/// `i` gets `PatternID` `i`. `None` when a size limit is exceeded.
+pub(crate) fn compile_many(hirs: &[Hir], opts: &CompileOptions) -> Option<meta::Regex> {
+    builder(opts).build_many_from_hir(hirs).ok()
 }
 
 /// Whole-string match of a single compiled pattern.

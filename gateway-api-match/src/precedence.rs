@@ -1,7 +1,7 @@
 //! The total order of candidate matches: one [`Ord`] impl, read top to
 //! bottom. `Less` means "takes precedence".
 //!
-//! Both the compiled matcher and the [reference](crate::reference) sort
+//! Both the compiled matcher and the [reference](mod@crate::reference) sort
 //! candidates with this order; they differ only in how they find candidates.
 
 use std::cmp::Ordering;

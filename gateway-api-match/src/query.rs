@@ -38,9 +38,9 @@ impl QueryPredicate {
 /// spec: HTTPQueryParamMatch name — "If multiple entries specify equivalent
 /// query param names, only the first entry with an equivalent name MUST be
 /// considered for a match."
-pub(crate) fn effective<'a>(
-    params: &'a [crate::QueryParamMatch],
-) -> impl Iterator<Item = (usize, &'a crate::QueryParamMatch)> {
+pub(crate) fn effective(
+    params: &[crate::QueryParamMatch],
+) -> impl Iterator<Item = (usize, &crate::QueryParamMatch)> {
     params
         .iter()
         .enumerate()

@@ -134,7 +134,7 @@ fn headers(
         }
         let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
             CompileError::InvalidHeaderName {
-                location: loc.clone(),
+                location: loc.clone().into(),
                 name: h.name.clone(),
             }
         })?;
@@ -182,7 +182,7 @@ impl<F, B> ReferenceMatcher<F, B> {
             for h in l.hostname.iter() {
                 crate::host::Hostname::parse(h).map_err(|reason| {
                     CompileError::InvalidHostname {
-                        location: lloc.clone(),
+                        location: lloc.clone().into(),
                         hostname: h.clone(),
                         reason,
                     }

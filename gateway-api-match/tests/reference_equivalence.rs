@@ -12,6 +12,9 @@ use proptest::prelude::*;
 /// Filter = (listener, route position, kind, rule): identifies the rule.
 type Filter = (usize, usize, u8, usize);
 
+/// (listener, route, rule, match, filters) of a result.
+type Summary = (usize, RouteId, usize, Option<usize>, Vec<Filter>);
+
 fn pick<T: Clone + std::fmt::Debug + 'static>(xs: &'static [T]) -> impl Strategy<Value = T> {
     proptest::sample::select(xs)
 }
@@ -295,9 +298,7 @@ fn request(paths: &'static [&'static str]) -> impl Strategy<Value = Req> {
         })
 }
 
-fn summary(
-    m: Option<RouteMatch<'_, Filter, u32>>,
-) -> Option<(usize, RouteId, usize, Option<usize>, Vec<Filter>)> {
+fn summary(m: Option<RouteMatch<'_, Filter, u32>>) -> Option<Summary> {
     m.map(|m| {
         (
             m.listener.index,
