@@ -10,7 +10,7 @@
 //! then method characters). Regular-expression conditions are checked next,
 //! in precedence order, then the rules without a method condition.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use regex_automata::meta;
 
@@ -83,11 +83,11 @@ impl GrpcRegex {
 #[derive(Debug, Default)]
 pub(crate) struct GrpcBucket {
     /// Exact service and method, keyed `service/method`.
-    pub(crate) exact_full: HashMap<Box<str>, Box<[u32]>>,
+    pub(crate) exact_full: FastMap<Box<str>, Box<[u32]>>,
     /// Exact service only.
-    pub(crate) exact_service: HashMap<Box<str>, Box<[u32]>>,
+    pub(crate) exact_service: FastMap<Box<str>, Box<[u32]>>,
     /// Exact method only.
-    pub(crate) exact_method: HashMap<Box<str>, Box<[u32]>>,
+    pub(crate) exact_method: FastMap<Box<str>, Box<[u32]>>,
     /// Regular-expression conditions.
     pub(crate) regex: Box<[u32]>,
     /// No method condition.

@@ -11,7 +11,7 @@
 //! first hit is the most specific wildcard. That is one hash lookup per label
 //! instead of a scan over every wildcard.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 /// A parsed, lower-cased listener or route hostname.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -173,16 +173,16 @@ impl LowerHost {
 /// Hostname index: exact names, wildcard suffixes and a catch-all.
 #[derive(Debug)]
 pub(crate) struct HostIndex<T> {
-    exact: HashMap<Box<[u8]>, T>,
-    wildcard: HashMap<Box<[u8]>, T>,
+    exact: FastMap<Box<[u8]>, T>,
+    wildcard: FastMap<Box<[u8]>, T>,
     any: Option<T>,
 }
 
 impl<T> Default for HostIndex<T> {
     fn default() -> Self {
         Self {
-            exact: HashMap::new(),
-            wildcard: HashMap::new(),
+            exact: FastMap::default(),
+            wildcard: FastMap::default(),
             any: None,
         }
     }

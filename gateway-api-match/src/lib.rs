@@ -89,6 +89,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod fast_hash;
 mod grpc;
 mod header;
 mod host;

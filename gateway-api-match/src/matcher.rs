@@ -22,7 +22,7 @@
 //! key order, the first hit is the minimum of the total order: the same
 //! answer as the [reference](mod@crate::reference), without looking at the rest.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 use http::{HeaderName, Method};
 use regex_automata::{Anchored, Input, PatternID, meta};
@@ -153,7 +153,7 @@ struct RegexGroups {
 
 #[derive(Debug, Default)]
 struct HttpBucket {
-    exact: HashMap<Box<str>, Box<[u32]>>,
+    exact: FastMap<Box<str>, Box<[u32]>>,
     regex: Option<RegexGroups>,
     prefix: PrefixTrie<Box<[u32]>>,
 }
@@ -167,7 +167,7 @@ struct HttpBucket {
 #[derive(Debug)]
 pub struct Matcher<F, B> {
     listeners: Box<[ListenerInfo]>,
-    ports: HashMap<u16, HostIndex<u32>>,
+    ports: FastMap<u16, HostIndex<u32>>,
     http: Box<[HostIndex<HttpBucket>]>,
     grpc: Box<[HostIndex<GrpcBucket>]>,
     routes: Box<[RouteId]>,
@@ -202,16 +202,16 @@ type Keyed<'t> = Vec<(Precedence<'t>, u32)>;
 
 #[derive(Default)]
 struct HttpBucketBuilder<'t> {
-    exact: HashMap<&'t str, Keyed<'t>>,
-    regex: HashMap<&'t str, Keyed<'t>>,
-    prefix: HashMap<&'t str, Keyed<'t>>,
+    exact: FastMap<&'t str, Keyed<'t>>,
+    regex: FastMap<&'t str, Keyed<'t>>,
+    prefix: FastMap<&'t str, Keyed<'t>>,
 }
 
 #[derive(Default)]
 struct GrpcBucketBuilder<'t> {
-    exact_full: HashMap<String, Keyed<'t>>,
-    exact_service: HashMap<&'t str, Keyed<'t>>,
-    exact_method: HashMap<&'t str, Keyed<'t>>,
+    exact_full: FastMap<String, Keyed<'t>>,
+    exact_service: FastMap<&'t str, Keyed<'t>>,
+    exact_method: FastMap<&'t str, Keyed<'t>>,
     regex: Keyed<'t>,
     any: Keyed<'t>,
 }
@@ -223,7 +223,7 @@ fn sorted(mut v: Keyed<'_>) -> Box<[u32]> {
 
 struct Builder<'o> {
     opts: &'o CompileOptions,
-    value_regexes: HashMap<String, meta::Regex>,
+    value_regexes: FastMap<String, meta::Regex>,
     cands: Vec<Candidate>,
 }
 
@@ -231,7 +231,7 @@ impl<'o> Builder<'o> {
     fn new(opts: &'o CompileOptions) -> Self {
         Self {
             opts,
-            value_regexes: HashMap::new(),
+            value_regexes: FastMap::default(),
             cands: Vec::new(),
         }
     }
@@ -290,7 +290,7 @@ impl<'o> Builder<'o> {
 
     fn build<F, B>(mut self, table: RouteTable<F, B>) -> Result<Matcher<F, B>, CompileError> {
         let mut listeners = Vec::new();
-        let mut ports: HashMap<u16, HostIndex<u32>> = HashMap::new();
+        let mut ports: FastMap<u16, HostIndex<u32>> = FastMap::default();
         let mut http = Vec::new();
         let mut grpc = Vec::new();
         let mut routes = Vec::new();
@@ -323,8 +323,8 @@ impl<'o> Builder<'o> {
             });
 
             // HTTPRoutes.
-            let mut buckets: HashMap<Option<Hostname>, HttpBucketBuilder<'_>> = HashMap::new();
-            let mut hirs: HashMap<&str, (Hir, Location)> = HashMap::new();
+            let mut buckets: FastMap<Option<Hostname>, HttpBucketBuilder<'_>> = FastMap::default();
+            let mut hirs: FastMap<&str, (Hir, Location)> = FastMap::default();
             for (ri, r) in l.http_routes.iter().enumerate() {
                 let rloc = Location::route(&l.name, &r.id);
                 routes.push(r.id.clone());
@@ -399,7 +399,7 @@ impl<'o> Builder<'o> {
             http.push(index);
 
             // GRPCRoutes.
-            let mut buckets: HashMap<Option<Hostname>, GrpcBucketBuilder<'_>> = HashMap::new();
+            let mut buckets: FastMap<Option<Hostname>, GrpcBucketBuilder<'_>> = FastMap::default();
             for (ri, r) in l.grpc_routes.iter().enumerate() {
                 let rloc = Location::route(&l.name, &r.id);
                 routes.push(r.id.clone());
@@ -554,7 +554,7 @@ impl<'o> Builder<'o> {
     fn finish_http_bucket(
         &self,
         b: HttpBucketBuilder<'_>,
-        hirs: &HashMap<&str, (Hir, Location)>,
+        hirs: &FastMap<&str, (Hir, Location)>,
         listener: &str,
     ) -> Result<HttpBucket, CompileError> {
         let exact = b

@@ -12,7 +12,7 @@
 //! allocating. Paths are compared as received: no percent-decoding, no
 //! dot-segment removal, case-sensitive.
 
-use std::collections::HashMap;
+use crate::fast_hash::FastMap;
 
 /// A PathPrefix value with trailing slashes removed (`/abc/` → `/abc`); the
 /// root stays `/`.
@@ -43,7 +43,7 @@ pub(crate) fn request_path(path: &str) -> &str {
 
 #[derive(Debug)]
 struct Node<T> {
-    children: HashMap<Box<str>, u32>,
+    children: FastMap<Box<str>, u32>,
     value: Option<T>,
     parent: u32,
     /// Nearest proper ancestor with a value.
@@ -60,7 +60,7 @@ impl<T> Default for PrefixTrie<T> {
     fn default() -> Self {
         Self {
             nodes: vec![Node {
-                children: HashMap::new(),
+                children: FastMap::default(),
                 value: None,
                 parent: 0,
                 up: None,
@@ -86,7 +86,7 @@ impl<T> PrefixTrie<T> {
                     None => {
                         let n = self.nodes.len();
                         self.nodes.push(Node {
-                            children: HashMap::new(),
+                            children: FastMap::default(),
                             value: None,
                             parent: at as u32,
                             up: None,
