@@ -120,20 +120,23 @@ pub(crate) fn effective_hostnames(
 
 /// Reduces a request authority (`Host` header or `:authority`) to its host:
 /// the port is dropped (`[v6]:port` keeps the brackets) and one trailing dot
-/// is removed (as is any `userinfo@`). Case is left alone; matching is case-insensitive.
+/// is removed. Case is left alone; matching is case-insensitive. A
+/// `userinfo@` prefix is not expected here (a `Host` header cannot carry
+/// one); [`Request::from_parts`](crate::Request::from_parts) strips it from
+/// URI authorities.
 pub fn normalize_authority(authority: &str) -> &str {
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if authority.starts_with('[') {
-        match authority.find(']') {
-            Some(end) => &authority[..=end],
-            None => authority,
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-            _ => authority,
-        }
-    };
+    let b = authority.as_bytes();
+    // Drop `:digits` at the end (not inside `[v6]`): scan back over digits.
+    let mut end = b.len();
+    while end > 0 && b[end - 1].is_ascii_digit() {
+        end -= 1;
+    }
+    let host =
+        if end > 0 && b[end - 1] == b':' && (b[0] != b'[' || (end >= 2 && b[end - 2] == b']')) {
+            &authority[..end - 1]
+        } else {
+            authority
+        };
     host.strip_suffix('.').unwrap_or(host)
 }
 
@@ -234,8 +237,13 @@ impl<'a, T> Iterator for HostLookup<'a, T> {
         loop {
             match self.stage {
                 Stage::Exact => {
-                    self.stage = Stage::Wildcard(0);
+                    self.stage = if self.index.wildcard.is_empty() {
+                        Stage::Any
+                    } else {
+                        Stage::Wildcard(0)
+                    };
                     if self.host.full_len == self.host.len
+                        && !self.index.exact.is_empty()
                         && let Some(t) = self.index.exact.get(self.host.window())
                     {
                         return Some(t);
@@ -299,6 +307,10 @@ mod tests {
         assert_eq!(normalize_authority("example.com.:80"), "example.com");
         assert_eq!(normalize_authority("[::1]:80"), "[::1]");
         assert_eq!(normalize_authority("example.com:"), "example.com");
+        assert_eq!(normalize_authority("[::1]"), "[::1]");
+        assert_eq!(normalize_authority("[::1"), "[::1");
+        assert_eq!(normalize_authority("a:b:80"), "a:b");
+        assert_eq!(normalize_authority(":80"), "");
     }
 
     #[test]

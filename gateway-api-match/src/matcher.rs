@@ -12,8 +12,8 @@
 //! 3. **Path**: inside a bucket, candidates are grouped by path condition,
 //!    and the groups are visited in precedence order: the exact-path hash map,
 //!    then the regex groups (one multi-pattern automaton per bucket reports
-//!    the highest-precedence regex that matches), then the prefix trie from
-//!    the longest matching prefix to `/`.
+//!    the highest-precedence regex that matches), then the prefix index from
+//!    the longest matching prefix to `/` (see `path.rs`).
 //!
 //! Every group's candidates are pre-sorted by [`Precedence`], so within a
 //! group the residual method/header/query predicates are checked in order and
@@ -32,7 +32,7 @@ use crate::error::{CompileError, Location};
 use crate::grpc::{GrpcBucket, GrpcRegex};
 use crate::header::{HeaderPredicate, Headers};
 use crate::host::{HostIndex, Hostname, LowerHost, effective_hostnames, normalize_authority};
-use crate::path::{PrefixTrie, normalize_prefix, request_path};
+use crate::path::{PathIndex, normalize_prefix, request_path};
 use crate::precedence::{HostRank, PathRank, Precedence, Specificity};
 use crate::query::QueryPredicate;
 use crate::value::ValuePredicate;
@@ -153,9 +153,8 @@ struct RegexGroups {
 
 #[derive(Debug, Default)]
 struct HttpBucket {
-    exact: FastMap<Box<str>, Box<[u32]>>,
+    paths: PathIndex<Box<[u32]>>,
     regex: Option<RegexGroups>,
-    prefix: PrefixTrie<Box<[u32]>>,
 }
 
 /// An immutable, `Send + Sync` route matcher built by [`compile`].
@@ -557,16 +556,14 @@ impl<'o> Builder<'o> {
         hirs: &FastMap<&str, (Hir, Location)>,
         listener: &str,
     ) -> Result<HttpBucket, CompileError> {
-        let exact = b
-            .exact
-            .into_iter()
-            .map(|(k, v)| (k.into(), sorted(v)))
-            .collect();
-        let mut prefix = PrefixTrie::default();
-        for (p, v) in b.prefix {
-            *prefix.entry(p, || Box::new([]) as Box<[u32]>) = sorted(v);
+        let mut paths = PathIndex::default();
+        for (p, v) in b.exact {
+            *paths.exact_mut(p) = sorted(v);
         }
-        prefix.finish();
+        for (p, v) in b.prefix {
+            *paths.prefix_mut(p) = sorted(v);
+        }
+        paths.finish();
         let regex = if b.regex.is_empty() {
             None
         } else {
@@ -595,11 +592,7 @@ impl<'o> Builder<'o> {
                 groups: pats.into_iter().map(|(_, v)| sorted(v)).collect(),
             })
         };
-        Ok(HttpBucket {
-            exact,
-            regex,
-            prefix,
-        })
+        Ok(HttpBucket { paths, regex })
     }
 }
 
@@ -663,7 +656,8 @@ impl<F, B> Matcher<F, B> {
         path: &str,
         req: &Request<'_, H>,
     ) -> Option<u32> {
-        if let Some(list) = b.exact.get(path)
+        let (exact, mut prefixes) = b.paths.lookup(path);
+        if let Some(list) = exact
             && let Some(c) = self.first_passing(list, req)
         {
             return Some(c);
@@ -686,13 +680,13 @@ impl<F, B> Matcher<F, B> {
                 }
             }
         }
-        b.prefix
-            .lookup(path)
-            .find_map(|list| self.first_passing(list, req))
+        prefixes.find_map(|list| self.first_passing(list, req))
     }
 
     /// Matches a gRPC request (`POST /service/method`) against the GRPCRoutes.
-    /// `None` means no route (gRPC status `UNIMPLEMENTED`).
+    /// `None` means no route (gRPC status `UNIMPLEMENTED`). The HTTP method
+    /// is not checked; a path not of the form `/service/method` matches only
+    /// rules without a service/method condition.
     pub fn lookup_grpc<H: Headers + ?Sized>(
         &self,
         req: &Request<'_, H>,

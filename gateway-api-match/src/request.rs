@@ -53,13 +53,13 @@ impl<'a, H: Headers + ?Sized> Request<'a, H> {
 
 impl<'a> Request<'a, http::HeaderMap> {
     /// A request from `http` request parts, arriving on `port`. The authority
-    /// is the URI's (HTTP/2 `:authority`, absolute-form) if present, else the
-    /// `Host` header.
+    /// is the URI's (HTTP/2 `:authority`, absolute-form; any `userinfo@`
+    /// removed) if present, else the `Host` header.
     pub fn from_parts(port: u16, parts: &'a Parts) -> Self {
         let authority = parts
             .uri
             .authority()
-            .map(|a| a.as_str())
+            .map(|a| a.as_str().rsplit_once('@').map_or(a.as_str(), |(_, h)| h))
             .or_else(|| {
                 parts
                     .headers

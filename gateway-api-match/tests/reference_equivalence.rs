@@ -38,7 +38,20 @@ const ROUTE_HOSTS: &[&str] = &[
     "x.a.example.com",
 ];
 const PATHS: &[&str] = &[
-    "/", "/a", "/a/", "/ab", "/a/b", "/A", "/a%2Fb", "/a/b/", "/abc", "/a//b",
+    "/",
+    "/a",
+    "/a/",
+    "/ab",
+    "/a/b",
+    "/A",
+    "/a%2Fb",
+    "/a/b/",
+    "/abc",
+    "/a//b",
+    "/abcdefg",
+    "/abcdefg/h",
+    "/abcdefg/hijklmno",
+    "/abcdefg/hijklmno/",
 ];
 const REGEXES: &[&str] = &[
     "/a.*",
@@ -246,8 +259,27 @@ const AUTHORITIES: &[&str] = &[
     "",
 ];
 const REQ_PATHS: &[&str] = &[
-    "/", "/a", "/a/", "/ab", "/a/b", "/A", "/a%2Fb", "/a/b/", "/abc", "/a/b/c", "/ab/", "//a",
-    "/a//b", "", "/abcd",
+    "/",
+    "/a",
+    "/a/",
+    "/ab",
+    "/a/b",
+    "/A",
+    "/a%2Fb",
+    "/a/b/",
+    "/abc",
+    "/a/b/c",
+    "/ab/",
+    "//a",
+    "/a//b",
+    "",
+    "/abcd",
+    "/abcdefg",
+    "/abcdefg/h",
+    "/abcdefg/hi",
+    "/abcdefg/hijklmno/p",
+    "/abcdefg/hijklmno",
+    "/abcdefgh",
 ];
 const GRPC_PATHS: &[&str] = &[
     "/foo.Svc/Get",
