@@ -688,3 +688,75 @@ fn lookup_parts_routes_grpc_content_type_to_grpc_routes() {
         Some(RouteKind::Http)
     );
 }
+
+// Listeners equally specific for a request: the first in table order wins.
+#[test]
+fn equal_listeners_first_wins() {
+    let t = RouteTable {
+        listeners: vec![
+            listener("first", 80, Some("A.example.com")),
+            listener("second", 80, Some("a.example.com.")),
+        ],
+    };
+    let got = hit_port(&t, 80, "a.example.com", "GET", "/", None, &[]);
+    assert_eq!(got.map(|h| h.0).as_deref(), Some("first"));
+}
+
+// spec: HTTPRoute hostnames — "IPs are not allowed" as route hostnames, so an
+// IP authority only reaches routes without hostnames; its port is ignored.
+#[test]
+fn ip_authority_matches_only_hostless_routes() {
+    let t = table(vec![
+        route("ns", "named", 0, &["example.com"], vec![vec![]]),
+        route("ns", "any", 0, &[], vec![vec![exact("/x")]]),
+    ]);
+    assert_eq!(
+        hit(&t, "[::1]:8080", "GET", "/x", None, &[]),
+        name("any", 0, 0)
+    );
+    assert_eq!(
+        hit(&t, "10.0.0.1:80", "GET", "/x", None, &[]),
+        name("any", 0, 0)
+    );
+    assert_eq!(hit(&t, "10.0.0.1", "GET", "/y", None, &[]), None);
+}
+
+// Weighted backends of the matched rule; weight 0 is never picked and an
+// all-zero rule yields no backend (the caller answers 500).
+#[test]
+fn matched_rule_backends_are_weighted() {
+    let mut t = table(vec![route(
+        "ns",
+        "r",
+        0,
+        &[],
+        vec![vec![], vec![exact("/z")]],
+    )]);
+    t.listeners[0].http_routes[0].rules[0].backends = vec![
+        crate::WeightedBackend {
+            backend: "zero",
+            weight: 0,
+        },
+        crate::WeightedBackend {
+            backend: "one",
+            weight: 1,
+        },
+    ];
+    t.listeners[0].http_routes[0].rules[1].backends = vec![crate::WeightedBackend {
+        backend: "zero",
+        weight: 0,
+    }];
+    let m = compile(t).expect("compiles");
+    let headers: [(&str, &str); 0] = [];
+    let hit = m
+        .lookup(&Request::new(80, "GET", "h", "/", None, &headers[..]))
+        .expect("match");
+    assert!(
+        (0..64u64)
+            .all(|r| hit.backends.pick(r.wrapping_mul(0x9E37_79B9_7F4A_7C15)) == Some(&"one"))
+    );
+    let hit = m
+        .lookup(&Request::new(80, "GET", "h", "/z", None, &headers[..]))
+        .expect("match");
+    assert_eq!(hit.backends.pick(7), None);
+}
