@@ -138,6 +138,8 @@ struct Node<T> {
 pub(crate) struct PathIndex<T> {
     map: FastMap<u64, u32>,
     nodes: Vec<Node<T>>,
+    /// Longest stored path: longer request prefixes need no probe.
+    max_len: usize,
 }
 
 impl<T: Default> Default for PathIndex<T> {
@@ -145,6 +147,7 @@ impl<T: Default> Default for PathIndex<T> {
         let mut idx = Self {
             map: FastMap::default(),
             nodes: Vec::new(),
+            max_len: 0,
         };
         idx.node("/");
         idx
@@ -171,6 +174,7 @@ impl<T: Default> PathIndex<T> {
         }
         let i = self.nodes.len();
         let next = self.map.insert(h, i as u32);
+        self.max_len = self.max_len.max(path.len());
         self.nodes.push(Node {
             path: path.into(),
             exact: T::default(),
@@ -241,7 +245,8 @@ impl<T> PathIndex<T> {
         if rooted {
             // spec: PathPrefix matches at `/` boundaries: `path[..b]` for every
             // `/` at b > 0, and the whole path.
-            for b in (1..bytes.len()).filter(|&b| bytes[b] == b'/') {
+            let last = bytes.len().min(self.max_len + 1);
+            for b in (1..last).filter(|&b| bytes[b] == b'/') {
                 if let Some(i) = find(b, hasher.prefix(b))
                     && has_prefix(i)
                 {
@@ -249,7 +254,11 @@ impl<T> PathIndex<T> {
                 }
             }
         }
-        let whole = find(bytes.len(), hasher.prefix(bytes.len()));
+        let whole = if bytes.len() <= self.max_len {
+            find(bytes.len(), hasher.prefix(bytes.len()))
+        } else {
+            None
+        };
         if let Some(i) = whole
             && rooted
             && has_prefix(i)
