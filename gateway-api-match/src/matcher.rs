@@ -293,8 +293,9 @@ impl<'o> Builder<'o> {
         let mut http = Vec::new();
         let mut grpc = Vec::new();
         let mut routes = Vec::new();
-        // (route position in `routes`, kind, rule index) for each rule, in
-        // the order the rules are moved out of the table below.
+        // Rules are numbered in table order (per listener: HTTP routes, then
+        // gRPC routes); the second pass below moves filters and backends out
+        // of the table in the same order.
         let mut rule_count = 0u32;
 
         for (li, l) in table.listeners.iter().enumerate() {
