@@ -1,0 +1,383 @@
+//! HTTP paths: Exact and segment-aware PathPrefix semantics and the path
+//! index.
+//!
+//! # The idea
+//!
+//! A PathPrefix compares whole path elements, so the prefixes that can match
+//! a request path are exactly its prefixes ending at a `/` boundary (and the
+//! whole path). The prefixes form a segment trie (`/a/b` under `/a` under
+//! `/`); instead of walking child maps segment by segment, every trie node is
+//! stored in one hash table keyed by the hash of its whole path. One pass over
+//! the request path computes the hash of every boundary prefix (8 bytes at a
+//! time), each is probed once, and the longest hit is the longest matching
+//! prefix. Each node links to its nearest shorter prefix that has routes, so
+//! candidates come out longest-prefix-first without allocating. The same
+//! table holds Exact paths: the whole-path probe finds them.
+//!
+//! Paths are compared as received: no percent-decoding, no dot-segment
+//! removal, case-sensitive.
+
+use crate::fast_hash::FastMap;
+
+/// A PathPrefix value with trailing slashes removed (`/abc/` → `/abc`); the
+/// root stays `/`.
+///
+/// spec: HTTPPathMatch PathPrefix — "When specified, a trailing `/` is
+/// ignored."
+pub(crate) fn normalize_prefix(prefix: &str) -> &str {
+    let p = prefix.trim_end_matches('/');
+    if p.is_empty() { "/" } else { p }
+}
+
+/// Segment-aware prefix test on a normalized prefix.
+///
+/// spec: HTTPPathMatch PathPrefix — "the paths `/abc`, `/abc/`, and
+/// `/abc/def` would all match the prefix `/abc`, but the path `/abcd` would
+/// not." The path index implements this test; the function pins it in unit tests.
+#[cfg(test)]
+fn prefix_matches(prefix: &str, path: &str) -> bool {
+    prefix == "/"
+        || (path.starts_with(prefix)
+            && (path.len() == prefix.len() || path.as_bytes()[prefix.len()] == b'/'))
+}
+
+/// Request path as the matcher sees it: an empty path is `/`.
+pub(crate) fn request_path(path: &str) -> &str {
+    if path.is_empty() { "/" } else { path }
+}
+
+/// Hash of `bytes[..len]` computed 8 bytes at a time. [`PathIndex::lookup`]
+/// reuses the state over whole words to get the hash of every
+/// `/`-boundary prefix in one pass.
+#[derive(Clone, Copy)]
+struct PrefixHasher<'a> {
+    bytes: &'a [u8],
+    /// Hash state over `words` whole 8-byte words.
+    state: u64,
+    words: usize,
+}
+
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+#[inline]
+fn mix(state: u64, word: u64) -> u64 {
+    (state.rotate_left(23) ^ word).wrapping_mul(K)
+}
+
+impl<'a> PrefixHasher<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            state: 0x243f_6a88_85a3_08d3,
+            words: 0,
+        }
+    }
+
+    /// Hash of `bytes[..len]`; `len` must not decrease between calls.
+    #[inline]
+    fn prefix(&mut self, len: usize) -> u64 {
+        while (self.words + 1) * 8 <= len {
+            self.state = mix(self.state, self.word(self.words * 8, 8));
+            self.words += 1;
+        }
+        let at = self.words * 8;
+        let s = if at < len {
+            mix(self.state, self.word(at, len - at))
+        } else {
+            self.state
+        };
+        mix(s, len as u64)
+    }
+
+    /// `n` (1..=8) bytes at `at`, little-endian, zero-extended.
+    #[inline]
+    fn word(&self, at: usize, n: usize) -> u64 {
+        if let Some(chunk) = self.bytes.get(at..at + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(chunk);
+            let v = u64::from_le_bytes(w);
+            if n == 8 {
+                v
+            } else {
+                v & ((1u64 << (8 * n)) - 1)
+            }
+        } else {
+            let mut w = [0u8; 8];
+            w[..n].copy_from_slice(&self.bytes[at..at + n]);
+            u64::from_le_bytes(w)
+        }
+    }
+}
+
+fn hash_str(s: &str) -> u64 {
+    PrefixHasher::new(s.as_bytes()).prefix(s.len())
+}
+
+#[derive(Debug)]
+struct Node<T> {
+    path: Box<str>,
+    /// Candidates of an Exact match on `path`.
+    exact: T,
+    /// Candidates of a PathPrefix match on `path` (normalized).
+    prefix: T,
+    has_prefix: bool,
+    /// Nearest shorter prefix (at a segment boundary) with prefix candidates.
+    up: Option<u32>,
+    /// Next node whose path has the same hash.
+    next: Option<u32>,
+}
+
+/// Exact paths and normalized path prefixes of one hostname.
+///
+/// This is a segment trie stored as a hash table of its nodes: every node is
+/// keyed by the hash of its whole path, so the request path's `/`-boundary
+/// prefixes are looked up directly (one probe each, hashes computed in a
+/// single pass) instead of walking child maps. Hits are verified by
+/// comparing the string. Node 0 is the root `/`, which matches every path.
+#[derive(Debug)]
+pub(crate) struct PathIndex<T> {
+    map: FastMap<u64, u32>,
+    nodes: Vec<Node<T>>,
+    /// Longest stored path: longer request prefixes need no probe.
+    max_len: usize,
+}
+
+impl<T: Default> Default for PathIndex<T> {
+    fn default() -> Self {
+        let mut idx = Self {
+            map: FastMap::default(),
+            nodes: Vec::new(),
+            max_len: 0,
+        };
+        idx.node("/");
+        idx
+    }
+}
+
+impl<T: Default> PathIndex<T> {
+    fn find(&self, path: &str, hash: u64) -> Option<u32> {
+        let mut at = self.map.get(&hash).copied();
+        while let Some(i) = at {
+            let n = &self.nodes[i as usize];
+            if *n.path == *path {
+                return Some(i);
+            }
+            at = n.next;
+        }
+        None
+    }
+
+    fn node(&mut self, path: &str) -> usize {
+        let h = hash_str(path);
+        if let Some(i) = self.find(path, h) {
+            return i as usize;
+        }
+        let i = self.nodes.len();
+        let next = self.map.insert(h, i as u32);
+        self.max_len = self.max_len.max(path.len());
+        self.nodes.push(Node {
+            path: path.into(),
+            exact: T::default(),
+            prefix: T::default(),
+            has_prefix: false,
+            up: None,
+            next,
+        });
+        i
+    }
+
+    /// The Exact candidates of `path`.
+    pub(crate) fn exact_mut(&mut self, path: &str) -> &mut T {
+        let i = self.node(path);
+        &mut self.nodes[i].exact
+    }
+
+    /// The PathPrefix candidates of a normalized prefix.
+    pub(crate) fn prefix_mut(&mut self, prefix: &str) -> &mut T {
+        let i = self.node(prefix);
+        self.nodes[i].has_prefix = true;
+        &mut self.nodes[i].prefix
+    }
+
+    /// Links every node to its nearest shorter prefix. Call once after the
+    /// last insertion.
+    pub(crate) fn finish(&mut self) {
+        for i in 1..self.nodes.len() {
+            let path = self.nodes[i].path.clone();
+            let mut up = self.nodes[0].has_prefix.then_some(0);
+            // Boundaries from the longest proper prefix down.
+            for (b, _) in path.match_indices('/').rev() {
+                if b == 0 {
+                    break;
+                }
+                if let Some(j) = self.find(&path[..b], hash_str(&path[..b]))
+                    && self.nodes[j as usize].has_prefix
+                {
+                    up = Some(j);
+                    break;
+                }
+            }
+            self.nodes[i].up = up;
+        }
+    }
+}
+
+impl<T> PathIndex<T> {
+    /// Exact candidates of `path`, and the prefix candidate lists matching
+    /// it, longest prefix first.
+    pub(crate) fn lookup<'a>(&'a self, path: &str) -> (Option<&'a T>, PrefixLookup<'a, T>) {
+        let bytes = path.as_bytes();
+        let mut hasher = PrefixHasher::new(bytes);
+        let find = |len: usize, hash: u64| {
+            let mut at = self.map.get(&hash).copied();
+            while let Some(i) = at {
+                let n = &self.nodes[i as usize];
+                if n.path.as_bytes() == &bytes[..len] {
+                    return Some(i);
+                }
+                at = n.next;
+            }
+            None
+        };
+        let rooted = bytes.first() == Some(&b'/');
+        let has_prefix = |i: u32| self.nodes[i as usize].has_prefix;
+        let mut deepest = self.nodes[0].has_prefix.then_some(0);
+        if rooted {
+            // spec: PathPrefix matches at `/` boundaries: `path[..b]` for every
+            // `/` at b > 0, and the whole path.
+            let last = bytes.len().min(self.max_len + 1);
+            for b in (1..last).filter(|&b| bytes[b] == b'/') {
+                if let Some(i) = find(b, hasher.prefix(b))
+                    && has_prefix(i)
+                {
+                    deepest = Some(i);
+                }
+            }
+        }
+        let whole = if bytes.len() <= self.max_len {
+            find(bytes.len(), hasher.prefix(bytes.len()))
+        } else {
+            None
+        };
+        if let Some(i) = whole
+            && rooted
+            && has_prefix(i)
+        {
+            deepest = Some(i);
+        }
+        let exact = whole.map(|i| &self.nodes[i as usize].exact);
+        (
+            exact,
+            PrefixLookup {
+                index: self,
+                next: deepest,
+            },
+        )
+    }
+}
+
+/// Iterator over prefix candidate lists, longest prefix first;
+/// allocation-free.
+pub(crate) struct PrefixLookup<'a, T> {
+    index: &'a PathIndex<T>,
+    next: Option<u32>,
+}
+
+impl<'a, T> Iterator for PrefixLookup<'a, T> {
+    type Item = &'a T;
+
+    fn next(&mut self) -> Option<&'a T> {
+        let node = &self.index.nodes[self.next? as usize];
+        self.next = node.up;
+        Some(&node.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // spec: HTTPPathMatch PathPrefix — "the paths `/abc`, `/abc/`, and
+    // `/abc/def` would all match the prefix `/abc`, but the path `/abcd` would
+    // not."
+    #[test]
+    fn path_prefix_is_segment_aware() {
+        for p in ["/abc", "/abc/", "/abc/def"] {
+            assert!(prefix_matches(normalize_prefix("/abc"), p), "{p}");
+        }
+        assert!(!prefix_matches(normalize_prefix("/abc"), "/abcd"));
+        assert!(!prefix_matches(normalize_prefix("/abc"), "/ab"));
+    }
+
+    // spec: HTTPPathMatch PathPrefix — "When specified, a trailing `/` is
+    // ignored."
+    #[test]
+    fn path_prefix_trailing_slash_is_ignored() {
+        assert_eq!(normalize_prefix("/abc/"), "/abc");
+        assert!(prefix_matches(normalize_prefix("/abc/"), "/abc"));
+        assert!(!prefix_matches(normalize_prefix("/abc/"), "/abcd"));
+    }
+
+    // spec: HTTPRouteRule matches — "the default is a prefix path match on
+    // "/", which has the effect of matching every HTTP request."
+    #[test]
+    fn path_prefix_root_matches_everything() {
+        for p in ["/", "/x", "//", "*", ""] {
+            assert!(
+                prefix_matches(normalize_prefix("/"), request_path(p)),
+                "{p}"
+            );
+        }
+    }
+
+    fn index(prefixes: &[&'static str], exact: &[&'static str]) -> PathIndex<Vec<&'static str>> {
+        let mut t: PathIndex<Vec<&'static str>> = PathIndex::default();
+        for p in prefixes {
+            t.prefix_mut(p).push(p);
+        }
+        for p in exact {
+            t.exact_mut(p).push(p);
+        }
+        t.finish();
+        t
+    }
+
+    fn prefixes(t: &PathIndex<Vec<&'static str>>, path: &str) -> Vec<&'static str> {
+        t.lookup(path).1.flatten().copied().collect()
+    }
+
+    #[test]
+    fn index_yields_longest_prefix_first() {
+        let t = index(
+            &["/", "/a", "/a/b/c", "/a/b", "/x", "/a//d"],
+            &["/a/b", "/a/b/"],
+        );
+        assert_eq!(prefixes(&t, "/a/b/cd"), ["/a/b", "/a", "/"]);
+        assert_eq!(prefixes(&t, "/a/b/c/"), ["/a/b/c", "/a/b", "/a", "/"]);
+        assert_eq!(prefixes(&t, "/a//d/e"), ["/a//d", "/a", "/"]);
+        assert_eq!(prefixes(&t, "/ab"), ["/"]);
+        assert_eq!(prefixes(&t, "*"), ["/"]);
+        assert_eq!(t.lookup("/a/b").0, Some(&vec!["/a/b"]));
+        assert_eq!(t.lookup("/a/b/").0, Some(&vec!["/a/b/"]));
+        assert_eq!(t.lookup("/a").0, Some(&vec![]));
+        assert_eq!(t.lookup("/q").0, None);
+        let t = index(&["/a/b"], &[]);
+        assert_eq!(prefixes(&t, "/a/b/c"), ["/a/b"]);
+        assert!(prefixes(&t, "/a").is_empty());
+    }
+
+    #[test]
+    fn long_paths_hash_consistently() {
+        let long = "/abcdefgh/ijklmnopqrstuvwxyz/0123456789abcdef/xy";
+        let t = index(&[&long[..9], &long[..28], long], &[long]);
+        assert_eq!(
+            prefixes(&t, &format!("{long}/z")),
+            [long, &long[..28], &long[..9]]
+        );
+        assert_eq!(t.lookup(long).0, Some(&vec![long]));
+        assert_eq!(
+            prefixes(&t, "/abcdefgh/ijklmnopqrstuvwxyz/0123456789abcdeF"),
+            [&long[..28], &long[..9]]
+        );
+    }
+}
