@@ -60,3 +60,41 @@ impl Validate for PolicyStatus {
         self.ancestors.validate(cx, &p, report);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use gateway_api_types::Channel;
+    use gateway_api_types::document::{Location, parse_value};
+
+    #[test]
+    fn ancestor_status_needs_conditions_and_a_valid_controller() {
+        let v = serde_json::json!({
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "BackendTLSPolicy",
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {
+                "targetRefs": [{"group": "", "kind": "Service", "name": "s"}],
+                "validation": {"wellKnownCACertificates": "System", "hostname": "s.example.com"},
+            },
+            "status": {"ancestors": [{
+                "ancestorRef": {"name": "gw", "port": 0},
+                "controllerName": "no-slash",
+                "conditions": [],
+            }]},
+        });
+        let obj = parse_value(v, &Location::default())
+            .remove(0)
+            .expect("parse")
+            .object;
+        let r = crate::validate_status(&obj, Channel::Standard);
+        let fields: Vec<&str> = r.violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "ancestors[0].ancestorRef.port",
+                "ancestors[0].controllerName",
+                "ancestors[0].conditions",
+            ]
+        );
+    }
+}

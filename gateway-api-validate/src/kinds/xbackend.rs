@@ -189,4 +189,39 @@ mod tests {
             ["clientCertificateRef must be set if and only if mode is ClientAndServer"]
         );
     }
+
+    #[test]
+    fn whole_objects_through_the_entry_point() {
+        use gateway_api_types::Channel;
+        let ok = serde_json::json!({
+            "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+            "kind": "XBackend",
+            "metadata": {"name": "b", "namespace": "ns"},
+            "spec": {
+                "type": "ExternalHostname",
+                "port": {"port": 443, "name": "https"},
+                "protocol": "HTTP2",
+                "externalHostname": {"hostname": "api.example.com"},
+                "tls": {
+                    "mode": "ClientAndServer",
+                    "clientCertificateRef": {"name": "client-cert"},
+                    "validation": {"wellKnownCACertificates": "System", "hostname": "api.example.com"}
+                }
+            },
+            "status": {"parents": [{"controllerName": "example.com/c", "parentRef": {"name": "gw"}}]}
+        });
+        assert!(crate::validate_value(&ok, Channel::Experimental).is_empty());
+        let mut bad = ok.clone();
+        bad["spec"]["protocol"] = "GRPC".into();
+        bad["spec"]["tls"]["validation"]["subjectAltNames"] = serde_json::json!([{"type": "URI"}]);
+        let r = crate::validate_value(&bad, Channel::Experimental);
+        let msgs: Vec<String> = r.violations.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            msgs,
+            [
+                "spec.protocol: Unsupported value: \"GRPC\": supported values: \"TCP\", \"HTTP\", \"HTTP2\", \"HTTP11\", \"H2C\", \"MCP\"",
+                "spec.tls.validation.subjectAltNames[0]: Invalid value: \"object\": SubjectAltName element must contain URI, if Type is set to URI",
+            ]
+        );
+    }
 }

@@ -304,3 +304,31 @@ mod tests {
         assert_eq!(r.violations.len(), 1);
     }
 }
+
+#[cfg(test)]
+mod object_tests {
+    #[test]
+    fn target_refs_are_a_map_keyed_by_group_kind_name() {
+        let v = serde_json::json!({
+            "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+            "kind": "XBackendTrafficPolicy",
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {
+                "targetRefs": [
+                    {"group": "", "kind": "Service", "name": "a"},
+                    {"group": "", "kind": "Service", "name": "a"},
+                ],
+                "sessionPersistence": {"type": "Header", "cookieConfig": {}},
+            },
+        });
+        let r = crate::validate_value(&v, gateway_api_types::Channel::Experimental);
+        let msgs: Vec<String> = r.violations.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            msgs,
+            [
+                "spec.targetRefs[1]: Duplicate value: map[string]interface {}{\"group\":\"\", \"kind\":\"Service\", \"name\":\"a\"}",
+                "spec.sessionPersistence: Invalid value: \"object\": cookieConfig can only be set with type Cookie",
+            ]
+        );
+    }
+}
