@@ -59,9 +59,7 @@ pub(crate) fn go_duration_nanos(s: &str) -> Option<i128> {
         };
         rest = &rest[int_len..];
         let mut frac_digits = "";
-        let mut had_dot = false;
         if rest.starts_with('.') {
-            had_dot = true;
             rest = &rest[1..];
             let n = rest.bytes().take_while(u8::is_ascii_digit).count();
             frac_digits = &rest[..n];
@@ -71,7 +69,6 @@ pub(crate) fn go_duration_nanos(s: &str) -> Option<i128> {
             // "." or ".s": no digits at all.
             return None;
         }
-        let _ = had_dot;
         let unit_len = rest
             .char_indices()
             .find(|(_, c)| *c == '.' || c.is_ascii_digit())
