@@ -1,4 +1,17 @@
 //! Per-kind validation: one module per kind, each implementing [`crate::Validate`] for the
 //! kind's spec and status types (OpenAPI constraints and CEL rules, in upstream's words).
 
+pub mod backendtlspolicy;
 pub mod gatewayclass;
+pub mod policy;
+pub mod referencegrant;
+pub mod route_common;
+pub mod tcproute;
+pub mod tlsroute;
+pub mod udproute;
+#[cfg(feature = "experimental")]
+pub mod xbackend;
+#[cfg(feature = "experimental")]
+pub mod xbackendtrafficpolicy;
+#[cfg(feature = "experimental")]
+pub mod xmesh;

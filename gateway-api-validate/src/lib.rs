@@ -57,6 +57,23 @@ macro_rules! each_kind {
         match $obj {
             GatewayObject::GatewayClass($o) => $body,
             GatewayObject::GatewayClassV1beta1($o) => $body,
+            GatewayObject::TLSRoute($o) => $body,
+            GatewayObject::TLSRouteV1alpha2($o) => $body,
+            GatewayObject::TLSRouteV1alpha3($o) => $body,
+            GatewayObject::TCPRoute($o) => $body,
+            GatewayObject::TCPRouteV1alpha2($o) => $body,
+            GatewayObject::UDPRoute($o) => $body,
+            GatewayObject::UDPRouteV1alpha2($o) => $body,
+            GatewayObject::ReferenceGrant($o) => $body,
+            GatewayObject::ReferenceGrantV1beta1($o) => $body,
+            GatewayObject::BackendTLSPolicy($o) => $body,
+            GatewayObject::BackendTLSPolicyV1alpha3($o) => $body,
+            #[cfg(feature = "experimental")]
+            GatewayObject::XBackend($o) => $body,
+            #[cfg(feature = "experimental")]
+            GatewayObject::XBackendTrafficPolicy($o) => $body,
+            #[cfg(feature = "experimental")]
+            GatewayObject::XMesh($o) => $body,
             _ => $other,
         }
     };
@@ -152,6 +169,10 @@ pub fn validate_update(old: &GatewayObject, new: &GatewayObject, channel: Channe
         (GatewayObject::GatewayClassV1beta1(o), GatewayObject::GatewayClassV1beta1(n)) => {
             kinds::gatewayclass::validate_update(&o.spec, &n.spec, &spec, &mut report)
         }
+        #[cfg(feature = "experimental")]
+        (GatewayObject::XMesh(o), GatewayObject::XMesh(n)) => {
+            kinds::xmesh::validate_update(&o.spec, &n.spec, &spec, &mut report)
+        }
         _ => {}
     }
     report
@@ -166,6 +187,21 @@ pub fn validate_status(object: &GatewayObject, channel: Channel) -> Report {
     match object {
         GatewayObject::GatewayClass(o) => o.status.validate(&cx, &root, &mut report),
         GatewayObject::GatewayClassV1beta1(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::TLSRoute(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::TLSRouteV1alpha2(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::TLSRouteV1alpha3(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::TCPRoute(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::TCPRouteV1alpha2(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::UDPRoute(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::UDPRouteV1alpha2(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::BackendTLSPolicy(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::BackendTLSPolicyV1alpha3(o) => o.status.validate(&cx, &root, &mut report),
+        #[cfg(feature = "experimental")]
+        GatewayObject::XBackend(o) => o.status.validate(&cx, &root, &mut report),
+        #[cfg(feature = "experimental")]
+        GatewayObject::XBackendTrafficPolicy(o) => o.status.validate(&cx, &root, &mut report),
+        #[cfg(feature = "experimental")]
+        GatewayObject::XMesh(o) => o.status.validate(&cx, &root, &mut report),
         _ => {}
     }
     report

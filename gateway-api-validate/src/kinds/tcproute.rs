@@ -1,0 +1,136 @@
+//! TCPRoute (v1, v1alpha2). spec: `apis/v1/tcproute_types.go`, `apis/v1alpha2/tcproute_types.go`.
+
+use gateway_api_types::v1::{TCPRouteRule, TCPRouteSpec, TCPRouteStatus};
+use gateway_api_types::v1alpha2;
+
+use crate::kinds::route_common::{validate_l4_common, validate_rule_names};
+use crate::path::Path;
+use crate::validate::{Context, Validate};
+use crate::violation::Report;
+
+impl Validate for TCPRouteSpec {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        validate_l4_common(&self.common_route_spec, cx, path, report);
+        let rp = path.field("rules");
+        report.min_items(&rp, self.rules.len(), 1);
+        report.max_items(&rp, self.rules.len(), 1);
+        self.rules.validate(cx, &rp, report);
+    }
+}
+
+impl Validate for v1alpha2::TCPRouteSpec {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        validate_l4_common(&self.common_route_spec, cx, path, report);
+        let rp = path.field("rules");
+        report.min_items(&rp, self.rules.len(), 1);
+        report.max_items(&rp, self.rules.len(), 16);
+        // spec: TCPRouteSpec.Rules (v1alpha2, experimental), "Rule name must be unique within
+        // the route".
+        validate_rule_names(
+            self.rules.iter().map(|r| r.name.as_deref()),
+            cx,
+            &rp,
+            report,
+        );
+        self.rules.validate(cx, &rp, report);
+    }
+}
+
+impl Validate for TCPRouteRule {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        self.name.validate(cx, &path.field("name"), report);
+        let bp = path.field("backendRefs");
+        report.min_items(&bp, self.backend_refs.len(), 1);
+        report.max_items(&bp, self.backend_refs.len(), 16);
+        self.backend_refs.validate(cx, &bp, report);
+    }
+}
+
+impl Validate for TCPRouteStatus {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        self.route_status.validate(cx, path, report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gateway_api_types::Channel;
+
+    fn messages(v: &serde_json::Value, channel: Channel) -> Vec<String> {
+        crate::validate_value(v, channel)
+            .violations
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn v1alpha2_rule_names_and_parent_rules_per_channel() {
+        let v = serde_json::json!({
+            "apiVersion": "gateway.networking.k8s.io/v1alpha2",
+            "kind": "TCPRoute",
+            "metadata": {"name": "r", "namespace": "ns"},
+            "spec": {
+                "parentRefs": [{"name": "gw", "port": 80}, {"name": "gw", "port": 81}],
+                "rules": [
+                    {"name": "a", "backendRefs": [{"name": "s", "port": 1}]},
+                    {"name": "a", "backendRefs": [{"name": "s", "port": 2}]},
+                ],
+            },
+        });
+        assert_eq!(
+            messages(&v, Channel::Standard),
+            [
+                "spec.parentRefs: Invalid value: \"array\": sectionName must be unique when parentRefs includes 2 or more references to the same parent"
+            ]
+        );
+        if cfg!(feature = "experimental") {
+            assert_eq!(
+                messages(&v, Channel::Experimental),
+                ["spec.rules: Invalid value: \"array\": Rule name must be unique within the route"]
+            );
+        }
+    }
+
+    #[test]
+    fn v1_allows_one_rule_and_needs_service_ports() {
+        let v = serde_json::json!({
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "TCPRoute",
+            "metadata": {"name": "r", "namespace": "ns"},
+            "spec": {
+                "rules": [
+                    {"backendRefs": [{"name": "s"}]},
+                    {"backendRefs": [{"name": "s", "port": 2, "weight": -1}]},
+                ],
+            },
+        });
+        assert_eq!(
+            messages(&v, Channel::Standard),
+            [
+                "spec.rules: Too many: 2: must have at most 1 items",
+                "spec.rules[0].backendRefs[0]: Invalid value: \"object\": Must have port for Service reference",
+                "spec.rules[1].backendRefs[0].weight: Invalid value: -1: spec.rules[1].backendRefs[0].weight in body should be greater than or equal to 0",
+            ]
+        );
+    }
+
+    #[cfg(feature = "experimental")]
+    #[test]
+    fn use_default_gateways_is_an_experimental_enum() {
+        let v = serde_json::json!({
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "TCPRoute",
+            "metadata": {"name": "r", "namespace": "ns"},
+            "spec": {"useDefaultGateways": "Some", "rules": [{"backendRefs": [{"name": "s", "port": 1}]}]},
+        });
+        assert_eq!(
+            messages(&v, Channel::Experimental),
+            [
+                "spec.useDefaultGateways: Unsupported value: \"Some\": supported values: \"All\", \"None\""
+            ]
+        );
+        // The standard CRDs do not have the field: the API server prunes it.
+        assert!(messages(&v, Channel::Standard).is_empty());
+    }
+}

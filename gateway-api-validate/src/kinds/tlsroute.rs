@@ -1,0 +1,198 @@
+//! TLSRoute (v1, v1alpha2, v1alpha3). spec: `apis/v1/tlsroute_types.go`,
+//! `apis/v1alpha2/tlsroute_types.go`.
+
+use gateway_api_types::v1::{TLSRouteRule, TLSRouteSpec, TLSRouteStatus};
+use gateway_api_types::{v1alpha2, v1alpha3};
+
+use crate::kinds::route_common::{validate_l4_common, validate_rule_names};
+use crate::path::Path;
+use crate::pattern;
+use crate::validate::{Context, Validate};
+use crate::violation::Report;
+
+/// CEL rule on v1 `hostnames`: no IP addresses.
+pub(crate) const RULE_HOSTNAME_NOT_IP: &str = "self.all(h, !isIP(h))";
+/// CEL rule on v1 `hostnames`: names without `*` are RFC 1123 subdomains.
+pub(crate) const RULE_HOSTNAME_RFC1123: &str = r"self.all(h, !h.contains('*') ? h.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$') : true)";
+/// CEL rule on v1 `hostnames`: a `*` only as the whole first label.
+pub(crate) const RULE_HOSTNAME_WILDCARD: &str = r"self.all(h, h.contains('*') ? (h.startsWith('*.') && h.substring(2).matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$')) : true)";
+
+/// The RFC 1123 subdomain expression of the hostname CEL rules (RE2 `matches`, a search).
+fn rfc1123(h: &str) -> bool {
+    pattern!(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
+        .0
+        .is_match(h)
+}
+
+/// The Kubernetes CEL library's `isIP(string)`: an IPv4 or IPv6 address without a zone, and not
+/// an IPv4-mapped IPv6 address (Go's `netip.ParseAddr` is as strict as Rust's parsers here:
+/// no leading zeros in IPv4 octets).
+pub(crate) fn cel_is_ip(s: &str) -> bool {
+    match s.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(_)) => true,
+        Ok(std::net::IpAddr::V6(a)) => a.to_ipv4_mapped().is_none(),
+        Err(_) => false,
+    }
+}
+
+impl Validate for TLSRouteSpec {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        validate_l4_common(&self.common_route_spec, cx, path, report);
+        let hp = path.field("hostnames");
+        report.min_items(&hp, self.hostnames.len(), 1);
+        report.max_items(&hp, self.hostnames.len(), 1024);
+        self.hostnames.validate(cx, &hp, report);
+        // spec: TLSRouteSpec.Hostnames, "Hostnames cannot contain an IP".
+        if self.hostnames.iter().any(|h| cel_is_ip(h.as_str())) {
+            report.cel(
+                &hp,
+                "array",
+                "Hostnames cannot contain an IP",
+                RULE_HOSTNAME_NOT_IP,
+            );
+        }
+        // spec: TLSRouteSpec.Hostnames, "Hostnames must be valid based on RFC-1123".
+        if self
+            .hostnames
+            .iter()
+            .any(|h| !h.as_str().contains('*') && !rfc1123(h.as_str()))
+        {
+            report.cel(
+                &hp,
+                "array",
+                "Hostnames must be valid based on RFC-1123",
+                RULE_HOSTNAME_RFC1123,
+            );
+        }
+        // spec: TLSRouteSpec.Hostnames, "Wildcards on hostnames must be the first label, and
+        // the rest of hostname must be valid based on RFC-1123".
+        if self.hostnames.iter().any(|h| {
+            let h = h.as_str();
+            h.contains('*') && !h.strip_prefix("*.").is_some_and(rfc1123)
+        }) {
+            report.cel(
+                &hp,
+                "array",
+                "Wildcards on hostnames must be the first label, and the rest of hostname must be valid based on RFC-1123",
+                RULE_HOSTNAME_WILDCARD,
+            );
+        }
+        let rp = path.field("rules");
+        report.min_items(&rp, self.rules.len(), 1);
+        report.max_items(&rp, self.rules.len(), 1);
+        self.rules.validate(cx, &rp, report);
+    }
+}
+
+impl Validate for v1alpha3::TLSRouteSpec {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        self.0.validate(cx, path, report);
+    }
+}
+
+impl Validate for v1alpha2::TLSRouteSpec {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        validate_l4_common(&self.common_route_spec, cx, path, report);
+        if let Some(hosts) = &self.hostnames {
+            let hp = path.field("hostnames");
+            report.max_items(&hp, hosts.len(), 1024);
+            hosts.validate(cx, &hp, report);
+        }
+        let rp = path.field("rules");
+        report.min_items(&rp, self.rules.len(), 1);
+        report.max_items(&rp, self.rules.len(), 16);
+        // spec: TLSRouteSpec.Rules (v1alpha2, experimental), "Rule name must be unique within
+        // the route".
+        validate_rule_names(
+            self.rules.iter().map(|r| r.name.as_deref()),
+            cx,
+            &rp,
+            report,
+        );
+        self.rules.validate(cx, &rp, report);
+    }
+}
+
+impl Validate for TLSRouteRule {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        self.name.validate(cx, &path.field("name"), report);
+        let bp = path.field("backendRefs");
+        report.min_items(&bp, self.backend_refs.len(), 1);
+        report.max_items(&bp, self.backend_refs.len(), 16);
+        self.backend_refs.validate(cx, &bp, report);
+    }
+}
+
+impl Validate for TLSRouteStatus {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        self.route_status.validate(cx, path, report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_api_types::Channel;
+
+    fn spec(hosts: &[&str]) -> TLSRouteSpec {
+        serde_json::from_value(serde_json::json!({
+            "hostnames": hosts,
+            "rules": [{"backendRefs": [{"name": "s", "port": 443}]}],
+        }))
+        .expect("spec")
+    }
+
+    fn details(s: &TLSRouteSpec) -> Vec<String> {
+        let mut r = Report::default();
+        let root = Path::ROOT;
+        s.validate(
+            &Context::new(Channel::Standard),
+            &root.field("spec"),
+            &mut r,
+        );
+        r.violations.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn ip_hostnames_are_rejected_by_the_cel_rule() {
+        let d = details(&spec(&["192.168.1.1"]));
+        assert_eq!(
+            d,
+            ["spec.hostnames: Invalid value: \"array\": Hostnames cannot contain an IP"]
+        );
+        assert!(cel_is_ip("::1"));
+        assert!(!cel_is_ip("::ffff:1.2.3.4"));
+        assert!(!cel_is_ip("01.2.3.4"));
+    }
+
+    #[test]
+    fn wildcards_only_as_first_label() {
+        assert!(details(&spec(&["*.example.com", "a.example.com"])).is_empty());
+        let d = details(&spec(&["a.*.example.com"]));
+        assert!(
+            d.iter()
+                .any(|m| m.contains("Wildcards on hostnames must be the first label")),
+            "{d:?}"
+        );
+        let d = details(&spec(&["Foo.example.com"]));
+        assert!(
+            d.iter()
+                .any(|m| m.contains("Hostnames must be valid based on RFC-1123")),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn hostnames_and_rules_counts() {
+        let mut s = spec(&[]);
+        s.rules.push(s.rules[0].clone());
+        let d = details(&s);
+        assert_eq!(
+            d,
+            [
+                "spec.hostnames: Invalid value: 0: spec.hostnames in body should have at least 1 items",
+                "spec.rules: Too many: 2: must have at most 1 items",
+            ]
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! XBackend (`gateway.networking.x-k8s.io/v1alpha1`, experimental channel).
+//! spec: `apisx/v1alpha1/xbackend_types.go`.
+
+use gateway_api_types::x::v1alpha1::{
+    BackendAncestorStatus, BackendPort, BackendProtocol, BackendSpec, BackendStatus, BackendTLS,
+    BackendTLSMode, BackendType, ExternalHostnameBackend,
+};
+
+use crate::path::Path;
+use crate::shared::{conditions, port};
+use crate::validate::{Context, Validate};
+use crate::violation::Report;
+use crate::{check_enum, pattern};
+
+/// CEL rule on `spec`: `externalHostname` goes with type `ExternalHostname` only.
+pub(crate) const RULE_EXTERNAL_HOSTNAME: &str =
+    "self.type == 'ExternalHostname' ? has(self.externalHostname) : !has(self.externalHostname)";
+
+/// The Kubernetes CEL library's `format.dns1123Label().validate(s) == null`: at most 63
+/// characters of `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
+pub(crate) fn is_dns1123_label(s: &str) -> bool {
+    s.len() <= 63 && pattern!(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").0.is_match(s)
+}
+
+impl Validate for BackendSpec {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        check_enum!(report, cx, &path.field("type"), self.type_, BackendType);
+        self.port.validate(cx, &path.field("port"), report);
+        self.external_hostname
+            .validate(cx, &path.field("externalHostname"), report);
+        if let Some(p) = &self.protocol {
+            check_enum!(report, cx, &path.field("protocol"), p, BackendProtocol);
+        }
+        self.tls.validate(cx, &path.field("tls"), report);
+        // spec: BackendSpec, "externalHostname must be set when type is ExternalHostname and
+        // must be unset otherwise".
+        let ok = if self.type_.as_str() == "ExternalHostname" {
+            self.external_hostname.is_some()
+        } else {
+            self.external_hostname.is_none()
+        };
+        if !ok {
+            report.cel(
+                path,
+                "object",
+                "externalHostname must be set when type is ExternalHostname and must be unset otherwise",
+                RULE_EXTERNAL_HOSTNAME,
+            );
+        }
+    }
+}
+
+impl Validate for BackendPort {
+    fn validate(&self, _cx: &Context, path: &Path<'_>, report: &mut Report) {
+        if let Some(name) = &self.name {
+            let np = path.field("name");
+            report.max_length(&np, name, 63);
+            // spec: BackendPort.Name, "Name must be a valid DNS label".
+            if !(name.is_empty() || is_dns1123_label(name)) {
+                report.cel(
+                    &np,
+                    "string",
+                    "Name must be a valid DNS label",
+                    "size(self) == 0 || format.dns1123Label().validate(self) == null",
+                );
+            }
+        }
+        port(report, &path.field("port"), Some(self.port));
+    }
+}
+
+impl Validate for ExternalHostnameBackend {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        let hp = path.field("hostname");
+        self.hostname.validate(cx, &hp, report);
+        // spec: ExternalHostnameBackend.Hostname, "hostname must not be an IP address or end
+        // with .cluster.local".
+        if self.hostname.as_str().ends_with(".cluster.local") {
+            report.cel(
+                &hp,
+                "string",
+                "hostname must not be an IP address or end with .cluster.local",
+                "!self.endsWith('.cluster.local')",
+            );
+        }
+    }
+}
+
+impl Validate for BackendTLS {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        check_enum!(report, cx, &path.field("mode"), self.mode, BackendTLSMode);
+        self.client_certificate_ref
+            .validate(cx, &path.field("clientCertificateRef"), report);
+        self.validation
+            .validate(cx, &path.field("validation"), report);
+        // spec: BackendTLS, "clientCertificateRef must be set if and only if mode is
+        // ClientAndServer".
+        let ok = if self.mode.as_str() == "ClientAndServer" {
+            self.client_certificate_ref.is_some()
+        } else {
+            self.client_certificate_ref.is_none()
+        };
+        if !ok {
+            report.cel(
+                path,
+                "object",
+                "clientCertificateRef must be set if and only if mode is ClientAndServer",
+                "self.mode == 'ClientAndServer' ? has(self.clientCertificateRef) : !has(self.clientCertificateRef)",
+            );
+        }
+    }
+}
+
+impl Validate for BackendStatus {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        if let Some(a) = &self.ancestors {
+            let p = path.field("parents");
+            report.max_items(&p, a.len(), 32);
+            a.validate(cx, &p, report);
+        }
+    }
+}
+
+impl Validate for BackendAncestorStatus {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        self.controller_name
+            .validate(cx, &path.field("controllerName"), report);
+        self.ancestor_ref
+            .validate(cx, &path.field("parentRef"), report);
+        if let Some(c) = &self.conditions {
+            conditions(report, &path.field("conditions"), c, None, usize::MAX);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_api_types::Channel;
+
+    fn details(v: serde_json::Value) -> Vec<String> {
+        let s: BackendSpec = serde_json::from_value(v).expect("spec");
+        let mut r = Report::default();
+        let root = Path::ROOT;
+        s.validate(
+            &Context::new(Channel::Experimental),
+            &root.field("spec"),
+            &mut r,
+        );
+        r.violations.iter().map(|v| v.detail.clone()).collect()
+    }
+
+    #[test]
+    fn external_hostname_rules() {
+        assert!(
+            details(serde_json::json!({
+                "type": "ExternalHostname", "port": {"port": 443, "name": "https"},
+                "externalHostname": {"hostname": "api.example.com"}
+            }))
+            .is_empty()
+        );
+        assert_eq!(
+            details(serde_json::json!({"type": "ExternalHostname", "port": {"port": 443}})),
+            [
+                "externalHostname must be set when type is ExternalHostname and must be unset otherwise"
+            ]
+        );
+        assert_eq!(
+            details(serde_json::json!({
+                "type": "ExternalHostname", "port": {"port": 443, "name": "Bad"},
+                "externalHostname": {"hostname": "svc.ns.svc.cluster.local"}
+            })),
+            [
+                "Name must be a valid DNS label",
+                "hostname must not be an IP address or end with .cluster.local"
+            ]
+        );
+    }
+
+    #[test]
+    fn client_certificate_only_with_client_and_server() {
+        let d = details(serde_json::json!({
+            "type": "ExternalHostname", "port": {"port": 443},
+            "externalHostname": {"hostname": "a.example.com"},
+            "tls": {"mode": "ClientAndServer"}
+        }));
+        assert_eq!(
+            d,
+            ["clientCertificateRef must be set if and only if mode is ClientAndServer"]
+        );
+    }
+
+    #[test]
+    fn whole_objects_through_the_entry_point() {
+        use gateway_api_types::Channel;
+        let ok = serde_json::json!({
+            "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+            "kind": "XBackend",
+            "metadata": {"name": "b", "namespace": "ns"},
+            "spec": {
+                "type": "ExternalHostname",
+                "port": {"port": 443, "name": "https"},
+                "protocol": "HTTP2",
+                "externalHostname": {"hostname": "api.example.com"},
+                "tls": {
+                    "mode": "ClientAndServer",
+                    "clientCertificateRef": {"name": "client-cert"},
+                    "validation": {"wellKnownCACertificates": "System", "hostname": "api.example.com"}
+                }
+            },
+            "status": {"parents": [{"controllerName": "example.com/c", "parentRef": {"name": "gw"}}]}
+        });
+        assert!(crate::validate_value(&ok, Channel::Experimental).is_empty());
+        let mut bad = ok.clone();
+        bad["spec"]["protocol"] = "GRPC".into();
+        bad["spec"]["tls"]["validation"]["subjectAltNames"] = serde_json::json!([{"type": "URI"}]);
+        let r = crate::validate_value(&bad, Channel::Experimental);
+        let msgs: Vec<String> = r.violations.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            msgs,
+            [
+                "spec.protocol: Unsupported value: \"GRPC\": supported values: \"TCP\", \"HTTP\", \"HTTP2\", \"HTTP11\", \"H2C\", \"MCP\"",
+                "spec.tls.validation.subjectAltNames[0]: Invalid value: \"object\": SubjectAltName element must contain URI, if Type is set to URI",
+            ]
+        );
+    }
+}
