@@ -66,7 +66,8 @@ fn upstream_examples_are_valid() {
         println!("FAIL {f} [{c}]: {e}");
     }
     assert!(bad.is_empty());
-    assert!(v.len() > 100);
+    // 92 objects in the standard examples, 195 with the experimental ones.
+    assert!(v.len() >= 90, "only {} objects checked", v.len());
 }
 
 #[test]
