@@ -2,3 +2,6 @@
 //! kind's spec and status types (OpenAPI constraints and CEL rules, in upstream's words).
 
 pub mod gatewayclass;
+pub mod grpcroute;
+pub mod httproute;
+pub mod route;

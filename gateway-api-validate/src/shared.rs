@@ -270,6 +270,10 @@ pub(crate) fn conditions(
         report.min_items(path, list.len(), min);
     }
     report.max_items(path, list.len(), max);
+    let reason_pattern = pattern!(r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$");
+    let type_pattern = pattern!(
+        r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"
+    );
     for (i, c) in list.iter().enumerate() {
         let p = path.index(i);
         report.max_length(&p.field("message"), &c.message, 32768);
@@ -281,11 +285,16 @@ pub(crate) fn conditions(
             &c.reason,
             Some(1),
             Some(1024),
-            Some(pattern!(r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")),
+            Some(reason_pattern),
         );
         report.one_of(&p.field("status"), &c.status, ["True", "False", "Unknown"]);
-        report.string(&p.field("type"), &c.type_, None, Some(316),
-            Some(pattern!(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$")));
+        report.string(
+            &p.field("type"),
+            &c.type_,
+            None,
+            Some(316),
+            Some(type_pattern),
+        );
     }
     report.unique(
         path,
