@@ -230,3 +230,43 @@ impl Validate for GRPCBackendRef {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn method(v: serde_json::Value) -> Vec<String> {
+        let m: GRPCMethodMatch = serde_json::from_value(v).expect("method match");
+        let mut r = Report::default();
+        m.validate(&Context::new(Channel::Standard), &Path::ROOT, &mut r);
+        r.violations.iter().map(|v| v.detail.clone()).collect()
+    }
+
+    #[test]
+    fn method_match_names_are_checked_only_for_exact() {
+        assert!(method(json!({"type": "Exact", "service": "foo.Bar", "method": "Get"})).is_empty());
+        assert!(method(json!({"service": ".foo.bar_1"})).is_empty());
+        assert_eq!(method(json!({"service": "foo/bar"})).len(), 1);
+        assert_eq!(method(json!({"method": "a.b"})).len(), 1);
+        assert!(method(json!({"type": "RegularExpression", "method": "a.*"})).is_empty());
+    }
+
+    #[test]
+    fn a_typed_method_match_needs_service_or_method() {
+        assert_eq!(
+            method(json!({"type": "Exact"})),
+            ["One or both of 'service' or 'method' must be specified"]
+        );
+        // `has(self.type)` is false without defaults applied.
+        assert!(method(json!({})).is_empty());
+    }
+
+    #[test]
+    fn rules_without_matches_count_zero() {
+        let s: GRPCRouteSpec = serde_json::from_value(json!({"rules": [{}, {}]})).expect("spec");
+        let mut r = Report::default();
+        s.validate(&Context::new(Channel::Standard), &Path::ROOT, &mut r);
+        assert!(r.is_empty(), "{r:?}");
+    }
+}

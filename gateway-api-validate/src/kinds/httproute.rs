@@ -1014,3 +1014,161 @@ impl Validate for HTTPBackendRef {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_api_types::shared::Duration;
+    use serde_json::json;
+
+    fn details(r: &Report) -> Vec<String> {
+        r.violations.iter().map(ToString::to_string).collect()
+    }
+
+    fn rule(v: serde_json::Value) -> HTTPRouteRule {
+        serde_json::from_value(v).expect("rule")
+    }
+
+    fn check_rule(v: serde_json::Value) -> Vec<String> {
+        let mut r = Report::default();
+        rule(v).validate(
+            &Context::new(Channel::Standard),
+            &Path::ROOT.field("r"),
+            &mut r,
+        );
+        details(&r)
+    }
+
+    #[test]
+    fn durations_parse_as_go_does() {
+        assert_eq!(parse_duration("1h30m"), Some(5_400_000_000_000));
+        assert_eq!(parse_duration("100ms"), Some(100_000_000));
+        assert_eq!(parse_duration("0"), Some(0));
+        assert_eq!(parse_duration("1.5s"), Some(1_500_000_000));
+        assert_eq!(parse_duration("1d"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+
+    fn timeouts(request: &str, backend: &str) -> Vec<String> {
+        let t = HTTPRouteTimeouts {
+            request: Some(Duration::from(request)),
+            backend_request: Some(Duration::from(backend)),
+        };
+        let mut r = Report::default();
+        t.validate(&Context::new(Channel::Standard), &Path::ROOT, &mut r);
+        details(&r)
+    }
+
+    #[test]
+    fn backend_timeout_may_not_exceed_a_finite_request_timeout() {
+        assert!(timeouts("1s", "200ms").is_empty());
+        assert!(timeouts("10s", "10s").is_empty());
+        assert!(timeouts("0s", "1h").is_empty(), "0s means no timeout");
+        let v = timeouts("200ms", "1s");
+        assert_eq!(v.len(), 1);
+        assert!(v[0].ends_with("backendRequest timeout cannot be longer than request timeout"));
+        // A malformed request timeout breaks the pattern and makes the rule fail to evaluate.
+        let v = timeouts("1d", "1s");
+        assert!(v.iter().any(|m| m.contains("evaluating rule")), "{v:?}");
+        // ... unless another operand of the `&&` is false.
+        assert!(
+            !timeouts("0s", "1d")
+                .iter()
+                .any(|m| m.contains("evaluating rule"))
+        );
+    }
+
+    #[test]
+    fn replace_prefix_needs_exactly_one_path_prefix_match() {
+        let filter = json!({"type": "URLRewrite", "urlRewrite": {"path": {
+            "type": "ReplacePrefixMatch", "replacePrefixMatch": "/b"}}});
+        let ok = check_rule(json!({
+            "matches": [{"path": {"type": "PathPrefix", "value": "/a"}}],
+            "filters": [filter.clone()],
+        }));
+        assert!(ok.is_empty(), "{ok:?}");
+        let bad = check_rule(json!({
+            "matches": [{"path": {"type": "Exact", "value": "/a"}}],
+            "filters": [filter.clone()],
+        }));
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].contains("When using URLRewrite filter"));
+        // The same filter on exactly one backend triggers the backendRefs variant.
+        let bad = check_rule(json!({
+            "matches": [{"path": {"type": "Exact", "value": "/a"}}],
+            "backendRefs": [{"name": "s", "port": 80, "filters": [filter.clone()]}],
+        }));
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].contains("Within backendRefs, When using URLRewrite"));
+        // `exists_one`: two backends with the filter do not trigger the rule.
+        let two = check_rule(json!({
+            "matches": [{"path": {"type": "Exact", "value": "/a"}}],
+            "backendRefs": [
+                {"name": "s", "port": 80, "filters": [filter.clone()]},
+                {"name": "t", "port": 80, "filters": [filter]}
+            ],
+        }));
+        assert!(two.is_empty(), "{two:?}");
+    }
+
+    #[test]
+    fn missing_matches_make_the_prefix_rule_fail_to_evaluate() {
+        let v = check_rule(
+            json!({"filters": [{"type": "RequestRedirect", "requestRedirect":
+            {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/b"}}}]}),
+        );
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].contains("no such key: matches evaluating rule"));
+    }
+
+    fn spec(v: serde_json::Value, channel: Channel) -> Vec<String> {
+        let s: HTTPRouteSpec = serde_json::from_value(v).expect("spec");
+        let mut r = Report::default();
+        s.validate(&Context::new(channel), &Path::ROOT.field("spec"), &mut r);
+        details(&r)
+    }
+
+    #[test]
+    fn at_most_128_matches_across_rules() {
+        let rule = |n: usize| json!({"matches": vec![json!({"path": {"type": "PathPrefix", "value": "/"}}); n]});
+        assert!(spec(json!({"rules": [rule(64), rule(64)]}), Channel::Standard).is_empty());
+        let v = spec(
+            json!({"rules": [rule(64), rule(64), rule(1)]}),
+            Channel::Standard,
+        );
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].starts_with("spec.rules: Invalid value: \"array\": While 16 rules"));
+    }
+
+    #[test]
+    fn rule_names_are_unique_only_in_experimental() {
+        let s = json!({"rules": [
+            {"name": "a", "matches": []}, {"name": "a", "matches": []}, {"matches": []}]});
+        assert!(spec(s.clone(), Channel::Standard).is_empty());
+        assert_eq!(
+            spec(s, Channel::Experimental),
+            ["spec.rules: Invalid value: \"array\": Rule name must be unique within the route"]
+        );
+    }
+
+    #[test]
+    fn header_values_have_a_pattern_only_in_experimental() {
+        let s = json!({"rules": [{"matches": [{"headers": [{"name": "x", "value": "a\nb"}]}]}]});
+        assert!(spec(s.clone(), Channel::Standard).is_empty());
+        assert_eq!(spec(s, Channel::Experimental).len(), 1);
+    }
+
+    #[test]
+    fn redirect_status_code_is_an_integer_enum() {
+        let v = check_rule(
+            json!({"matches": [], "filters": [{"type": "RequestRedirect",
+            "requestRedirect": {"statusCode": 304}}]}),
+        );
+        assert_eq!(
+            v,
+            [
+                "r.filters[0].requestRedirect.statusCode: Unsupported value: 304: supported values: \"301\", \"302\", \"303\", \"307\", \"308\""
+            ]
+        );
+    }
+}
