@@ -270,10 +270,6 @@ pub(crate) fn conditions(
         report.min_items(path, list.len(), min);
     }
     report.max_items(path, list.len(), max);
-    let reason_pattern = pattern!(r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$");
-    let type_pattern = pattern!(
-        r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"
-    );
     for (i, c) in list.iter().enumerate() {
         let p = path.index(i);
         report.max_length(&p.field("message"), &c.message, 32768);
@@ -285,16 +281,11 @@ pub(crate) fn conditions(
             &c.reason,
             Some(1),
             Some(1024),
-            Some(reason_pattern),
+            Some(pattern!(r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")),
         );
         report.one_of(&p.field("status"), &c.status, ["True", "False", "Unknown"]);
-        report.string(
-            &p.field("type"),
-            &c.type_,
-            None,
-            Some(316),
-            Some(type_pattern),
-        );
+        report.string(&p.field("type"), &c.type_, None, Some(316),
+            Some(pattern!(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$")));
     }
     report.unique(
         path,
