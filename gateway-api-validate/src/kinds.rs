@@ -3,8 +3,11 @@
 
 pub mod backendtlspolicy;
 pub mod gatewayclass;
+pub mod grpcroute;
+pub mod httproute;
 pub mod policy;
 pub mod referencegrant;
+pub mod route;
 pub mod route_common;
 pub mod tcproute;
 pub mod tlsroute;

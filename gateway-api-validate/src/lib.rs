@@ -74,6 +74,9 @@ macro_rules! each_kind {
             GatewayObject::XBackendTrafficPolicy($o) => $body,
             #[cfg(feature = "experimental")]
             GatewayObject::XMesh($o) => $body,
+            GatewayObject::HTTPRoute($o) => $body,
+            GatewayObject::HTTPRouteV1beta1($o) => $body,
+            GatewayObject::GRPCRoute($o) => $body,
             _ => $other,
         }
     };
@@ -202,6 +205,9 @@ pub fn validate_status(object: &GatewayObject, channel: Channel) -> Report {
         GatewayObject::XBackendTrafficPolicy(o) => o.status.validate(&cx, &root, &mut report),
         #[cfg(feature = "experimental")]
         GatewayObject::XMesh(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::HTTPRoute(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::HTTPRouteV1beta1(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::GRPCRoute(o) => o.status.validate(&cx, &root, &mut report),
         _ => {}
     }
     report

@@ -46,13 +46,7 @@ upstream schema; [`GatewayApiResource::schema`](crate::GatewayApiResource::schem
     printcolumn = r#"{"name": "Address", "type": "string", "jsonPath": ".status.addresses[*].value"}"#,
     printcolumn = r#"{"name": "Programmed", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"Programmed\")].status"}"#,
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct GatewaySpec {
@@ -61,20 +55,7 @@ pub struct GatewaySpec {
     /// The listeners of this Gateway (1–64, unique names, distinct port/protocol/hostname).
     #[schemars(length(min = 1, max = 64), extend(
         "x-kubernetes-list-map-keys" = ["name"], "x-kubernetes-list-type" = "map",
-        "x-kubernetes-validations" = [
-            {"message": r#"tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']"#,
-             "rule": r#"self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)"#},
-            {"message": r#"tls mode must be Terminate for protocol HTTPS"#,
-             "rule": r#"self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)"#},
-            {"message": r#"tls mode must be set for protocol TLS"#,
-             "rule": r#"self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))"#},
-            {"message": r#"hostname must not be specified for protocols ['TCP', 'UDP']"#,
-             "rule": r#"self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)"#},
-            {"message": r#"Listener name must be unique within the Gateway"#,
-             "rule": r#"self.all(l1, self.exists_one(l2, l1.name == l2.name))"#},
-            {"message": r#"Combination of port, protocol and hostname must be unique for each listener"#,
-             "rule": r#"self.all(l1, self.exists_one(l2, l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))"#}
-        ]))]
+        "x-kubernetes-validations" = listener_list_rules(false)))]
     pub listeners: Vec<Listener>,
     /// Addresses requested for this Gateway (at most 16, IP and hostname values unique).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,6 +85,30 @@ pub struct GatewaySpec {
 }
 
 crate::gateway_api_root!(Gateway, GatewaySpec, GatewayStatus);
+
+/// The CEL rules of a listener list (Gateway `spec.listeners`; ListenerSet's, where
+/// `port_optional`, skips listeners without a port in the uniqueness rule).
+pub(crate) fn listener_list_rules(port_optional: bool) -> serde_json::Value {
+    let (unset, other_port) = if port_optional {
+        ("!has(l1.port) || ", "has(l2.port) && ")
+    } else {
+        ("", "")
+    };
+    json!([
+        {"message": "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']",
+         "rule": "self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)"},
+        {"message": "tls mode must be Terminate for protocol HTTPS",
+         "rule": "self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)"},
+        {"message": "tls mode must be set for protocol TLS",
+         "rule": "self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))"},
+        {"message": "hostname must not be specified for protocols ['TCP', 'UDP']",
+         "rule": "self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)"},
+        {"message": "Listener name must be unique within the Gateway",
+         "rule": "self.all(l1, self.exists_one(l2, l1.name == l2.name))"},
+        {"message": "Combination of port, protocol and hostname must be unique for each listener",
+         "rule": format!("self.all(l1, {unset}self.exists_one(l2, {other_port}l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))")}
+    ])
+}
 
 /// Which ListenerSets may attach to a Gateway. spec: `AllowedListeners`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

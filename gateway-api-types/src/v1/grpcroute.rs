@@ -7,11 +7,11 @@
 use kube_derive::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::httproute::{
-    HTTPHeaderFilter, HTTPRequestMirrorFilter, MATCH_TOTAL_MESSAGE, filter_union_rules,
-    not_repeated_rule, unique_rule_name_rule,
+    HTTPHeaderFilter, HTTPRequestMirrorFilter, filter_type_rules, match_total_rule,
+    not_repeated_rules, unique_rule_name_rule,
 };
 #[cfg(feature = "experimental")]
 use crate::shared::SessionPersistence;
@@ -20,40 +20,22 @@ use crate::shared::{
     SectionName,
 };
 
-/// Upstream's CEL rule bounding the total number of matches of a GRPCRoute to 128 (unlike
-/// HTTPRoute's, it allows rules without `matches`).
-fn grpc_match_total_rule() -> Value {
-    let terms: Vec<String> = (0..16)
-        .map(|i| {
-            format!(
-                "(self.size() > {i} ? (has(self[{i}].matches) ? self[{i}].matches.size() : 0) : 0)"
-            )
-        })
-        .collect();
-    json!({"message": MATCH_TOTAL_MESSAGE, "rule": format!("{} <= 128", terms.join(" + "))})
-}
-
 /// The rules of a gRPC filter list (rule filters and backendRef filters alike).
 fn grpc_filter_list_rules() -> Value {
-    json!([
-        not_repeated_rule("RequestHeaderModifier"),
-        not_repeated_rule("ResponseHeaderModifier")
-    ])
+    Value::Array(not_repeated_rules(&[
+        "RequestHeaderModifier",
+        "ResponseHeaderModifier",
+    ]))
 }
 
 /// The type/field rules of [`GRPCRouteFilter`].
 fn grpc_filter_rules() -> Value {
-    Value::Array(
-        [
-            ("requestHeaderModifier", "RequestHeaderModifier"),
-            ("responseHeaderModifier", "ResponseHeaderModifier"),
-            ("requestMirror", "RequestMirror"),
-            ("extensionRef", "ExtensionRef"),
-        ]
-        .into_iter()
-        .flat_map(|(field, t)| filter_union_rules(field, t))
-        .collect(),
-    )
+    filter_type_rules(&[
+        ("requestHeaderModifier", "RequestHeaderModifier"),
+        ("responseHeaderModifier", "ResponseHeaderModifier"),
+        ("requestMirror", "RequestMirror"),
+        ("extensionRef", "ExtensionRef"),
+    ])
 }
 
 /// The desired state of a GRPCRoute. spec: `GRPCRouteSpec`.
@@ -71,13 +53,7 @@ fn grpc_filter_rules() -> Value {
     schema = "manual",
     printcolumn = r#"{"name": "Hostnames", "type": "string", "jsonPath": ".spec.hostnames"}"#,
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct GRPCRouteSpec {
@@ -92,9 +68,9 @@ pub struct GRPCRouteSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = 16), extend(
         "x-kubernetes-list-type" = "atomic",
-        "x-kubernetes-validations" = [grpc_match_total_rule()],
+        "x-kubernetes-validations" = [match_total_rule(true)],
         "x-gateway-api-experimental" = {"x-kubernetes-validations": [
-            grpc_match_total_rule(),
+            match_total_rule(true),
             unique_rule_name_rule()
         ]}
     ))]
@@ -277,7 +253,7 @@ mod tests {
 
     #[test]
     fn unknown_enum_values_round_trip() {
-        let rule = json!({
+        let rule = serde_json::json!({
             "matches": [{"method": {"type": "Glob", "service": "foo.*"},
                 "headers": [{"type": "Prefix", "name": "x", "value": "y"}]}],
             "filters": [{"type": "URLRewrite"}],
@@ -308,7 +284,7 @@ mod tests {
 
     #[test]
     fn match_total_rule_tolerates_missing_matches() {
-        let rule = grpc_match_total_rule();
+        let rule = match_total_rule(true);
         let text = rule["rule"].as_str().expect("rule text");
         assert!(text.starts_with(
             "(self.size() > 0 ? (has(self[0].matches) ? self[0].matches.size() : 0) : 0) + "

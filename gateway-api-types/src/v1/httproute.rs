@@ -22,11 +22,24 @@ pub(crate) fn integer_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({"type": "integer"})
 }
 
-/// Upstream's CEL rule bounding the total number of matches of an HTTPRoute to 128.
-const HTTP_MATCH_TOTAL_RULE: &str = "(self.size() > 0 ? self[0].matches.size() : 0) + (self.size() > 1 ? self[1].matches.size() : 0) + (self.size() > 2 ? self[2].matches.size() : 0) + (self.size() > 3 ? self[3].matches.size() : 0) + (self.size() > 4 ? self[4].matches.size() : 0) + (self.size() > 5 ? self[5].matches.size() : 0) + (self.size() > 6 ? self[6].matches.size() : 0) + (self.size() > 7 ? self[7].matches.size() : 0) + (self.size() > 8 ? self[8].matches.size() : 0) + (self.size() > 9 ? self[9].matches.size() : 0) + (self.size() > 10 ? self[10].matches.size() : 0) + (self.size() > 11 ? self[11].matches.size() : 0) + (self.size() > 12 ? self[12].matches.size() : 0) + (self.size() > 13 ? self[13].matches.size() : 0) + (self.size() > 14 ? self[14].matches.size() : 0) + (self.size() > 15 ? self[15].matches.size() : 0) <= 128";
-
-/// Message of the match-total rule (shared with GRPCRoute).
-pub(crate) const MATCH_TOTAL_MESSAGE: &str = "While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128";
+/// Upstream's CEL rule bounding the total number of matches over a route's (at most 16) rules
+/// to 128. GRPCRoute's (`matches_optional`) also counts rules without `matches` as zero.
+pub(crate) fn match_total_rule(matches_optional: bool) -> Value {
+    let terms: Vec<String> = (0..16)
+        .map(|i| {
+            let size = if matches_optional {
+                format!("(has(self[{i}].matches) ? self[{i}].matches.size() : 0)")
+            } else {
+                format!("self[{i}].matches.size()")
+            };
+            format!("(self.size() > {i} ? {size} : 0)")
+        })
+        .collect();
+    json!({
+        "message": "While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128",
+        "rule": format!("{} <= 128", terms.join(" + ")),
+    })
+}
 
 /// The experimental-only rule: rule names are unique within a route (shared with GRPCRoute).
 pub(crate) fn unique_rule_name_rule() -> Value {
@@ -40,16 +53,22 @@ pub(crate) fn unique_rule_name_rule() -> Value {
 /// [`HTTPHeader`]).
 const HEADER_VALUE_PATTERN: &str = r"^[!-~]+([\t ]?[!-~]+)*$";
 
-/// A "filter cannot be repeated" rule for a filter list.
-pub(crate) fn not_repeated_rule(filter: &str) -> Value {
-    json!({
-        "message": format!("{filter} filter cannot be repeated"),
-        "rule": format!("self.filter(f, f.type == '{filter}').size() <= 1"),
-    })
+/// The "filter cannot be repeated" rules of a filter list, one per filter type (shared with
+/// GRPCRoute).
+pub(crate) fn not_repeated_rules(filters: &[&str]) -> Vec<Value> {
+    filters
+        .iter()
+        .map(|filter| {
+            json!({
+                "message": format!("{filter} filter cannot be repeated"),
+                "rule": format!("self.filter(f, f.type == '{filter}').size() <= 1"),
+            })
+        })
+        .collect()
 }
 
 /// The pair of rules tying a filter's `type` to the presence of its config field.
-pub(crate) fn filter_union_rules(field: &str, filter_type: &str) -> [Value; 2] {
+fn filter_union_rules(field: &str, filter_type: &str) -> [Value; 2] {
     [
         json!({
             "message": format!("filter.{field} must be nil if the filter.type is not {filter_type}"),
@@ -62,44 +81,50 @@ pub(crate) fn filter_union_rules(field: &str, filter_type: &str) -> [Value; 2] {
     ]
 }
 
+/// The type/field rules of a filter type, for each `(field, type)` pair (shared with GRPCRoute).
+pub(crate) fn filter_type_rules(pairs: &[(&str, &str)]) -> Value {
+    Value::Array(
+        pairs
+            .iter()
+            .flat_map(|(field, t)| filter_union_rules(field, t))
+            .collect(),
+    )
+}
+
 /// The rules of an HTTP filter list (rule filters and backendRef filters alike).
 fn http_filter_list_rules() -> Value {
     let mut rules = vec![json!({
         "message": "May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both",
         "rule": "!(self.exists(f, f.type == 'RequestRedirect') && self.exists(f, f.type == 'URLRewrite'))"
     })];
-    for f in [
+    rules.extend(not_repeated_rules(&[
         "CORS",
         "RequestHeaderModifier",
         "ResponseHeaderModifier",
         "RequestRedirect",
         "URLRewrite",
-    ] {
-        rules.push(not_repeated_rule(f));
-    }
+    ]));
     Value::Array(rules)
 }
 
+/// The type/field pairs of [`HTTPRouteFilter`] in both channels.
+const HTTP_FILTER_FIELDS: [(&str, &str); 7] = [
+    ("cors", "CORS"),
+    ("requestHeaderModifier", "RequestHeaderModifier"),
+    ("responseHeaderModifier", "ResponseHeaderModifier"),
+    ("requestMirror", "RequestMirror"),
+    ("requestRedirect", "RequestRedirect"),
+    ("urlRewrite", "URLRewrite"),
+    ("extensionRef", "ExtensionRef"),
+];
+
 /// The type/field rules of [`HTTPRouteFilter`]; `experimental` adds the `externalAuth` pair.
 fn http_filter_rules(experimental: bool) -> Value {
-    let mut pairs = vec![
-        ("cors", "CORS"),
-        ("requestHeaderModifier", "RequestHeaderModifier"),
-        ("responseHeaderModifier", "ResponseHeaderModifier"),
-        ("requestMirror", "RequestMirror"),
-        ("requestRedirect", "RequestRedirect"),
-        ("urlRewrite", "URLRewrite"),
-        ("extensionRef", "ExtensionRef"),
-    ];
+    let mut pairs = HTTP_FILTER_FIELDS.to_vec();
     if experimental {
         pairs.push(("externalAuth", "ExternalAuth"));
     }
-    Value::Array(
-        pairs
-            .into_iter()
-            .flat_map(|(field, t)| filter_union_rules(field, t))
-            .collect(),
-    )
+    filter_type_rules(&pairs)
 }
 
 /// The "path.replacePrefixMatch needs exactly one PathPrefix match" rules of a rule.
@@ -180,13 +205,7 @@ fn http_path_match_rules() -> Value {
     schema = "manual",
     printcolumn = r#"{"name": "Hostnames", "type": "string", "jsonPath": ".spec.hostnames"}"#,
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct HTTPRouteSpec {
@@ -202,9 +221,9 @@ pub struct HTTPRouteSpec {
     #[schemars(length(min = 1, max = 16), extend(
         "default" = [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]}],
         "x-kubernetes-list-type" = "atomic",
-        "x-kubernetes-validations" = [{"message": MATCH_TOTAL_MESSAGE, "rule": HTTP_MATCH_TOTAL_RULE}],
+        "x-kubernetes-validations" = [match_total_rule(false)],
         "x-gateway-api-experimental" = {"x-kubernetes-validations": [
-            {"message": MATCH_TOTAL_MESSAGE, "rule": HTTP_MATCH_TOTAL_RULE},
+            match_total_rule(false),
             unique_rule_name_rule()
         ]}
     ))]

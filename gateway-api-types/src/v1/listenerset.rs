@@ -29,13 +29,7 @@ use crate::v1::gateway::{
     printcolumn = r#"{"name": "Accepted", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"Accepted\")].status"}"#,
     printcolumn = r#"{"name": "Programmed", "type": "string", "jsonPath": ".status.conditions[?(@.type==\"Programmed\")].status"}"#,
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ListenerSetSpec {
@@ -44,20 +38,7 @@ pub struct ListenerSetSpec {
     /// The listeners (1–64, unique names, distinct port/protocol/hostname).
     #[schemars(length(min = 1, max = 64), extend(
         "x-kubernetes-list-map-keys" = ["name"], "x-kubernetes-list-type" = "map",
-        "x-kubernetes-validations" = [
-            {"message": r#"tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']"#,
-             "rule": r#"self.all(l, l.protocol in ['HTTP', 'TCP', 'UDP'] ? !has(l.tls) : true)"#},
-            {"message": r#"tls mode must be Terminate for protocol HTTPS"#,
-             "rule": r#"self.all(l, (l.protocol == 'HTTPS' && has(l.tls)) ? (l.tls.mode == '' || l.tls.mode == 'Terminate') : true)"#},
-            {"message": r#"tls mode must be set for protocol TLS"#,
-             "rule": r#"self.all(l, (l.protocol == 'TLS' ? has(l.tls) && has(l.tls.mode) && l.tls.mode != '' : true))"#},
-            {"message": r#"hostname must not be specified for protocols ['TCP', 'UDP']"#,
-             "rule": r#"self.all(l, l.protocol in ['TCP', 'UDP']  ? (!has(l.hostname) || l.hostname == '') : true)"#},
-            {"message": r#"Listener name must be unique within the Gateway"#,
-             "rule": r#"self.all(l1, self.exists_one(l2, l1.name == l2.name))"#},
-            {"message": r#"Combination of port, protocol and hostname must be unique for each listener"#,
-             "rule": r#"self.all(l1, !has(l1.port) || self.exists_one(l2, has(l2.port) && l1.port == l2.port && l1.protocol == l2.protocol && (has(l1.hostname) && has(l2.hostname) ? l1.hostname == l2.hostname : !has(l1.hostname) && !has(l2.hostname))))"#}
-        ]))]
+        "x-kubernetes-validations" = crate::v1::gateway::listener_list_rules(true)))]
     pub listeners: Vec<ListenerEntry>,
 }
 

@@ -25,13 +25,7 @@ use crate::shared::{Group, Kind, Namespace, ObjectName};
     schema = "manual",
     storage = false,
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 pub struct ReferenceGrantSpec {
     /// The namespaces and kinds of the objects allowed to reference the targets.

@@ -39,13 +39,7 @@ pub type TLSRouteStatus = v1::TLSRouteStatus;
     storage = false,
     deprecated = "The v1alpha2 version of TLSRoute has been deprecated and will be removed in a future release of the API. Please upgrade to v1.",
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct TLSRouteSpec {
@@ -59,10 +53,9 @@ pub struct TLSRouteSpec {
     /// The forwarding rules (1 to 16; rule names unique in the experimental channel).
     #[schemars(length(min = 1, max = 16), extend(
         "x-kubernetes-list-type" = "atomic",
-        "x-gateway-api-experimental" = {"x-kubernetes-validations": [{
-            "message": "Rule name must be unique within the route",
-            "rule": "self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))"
-        }]}
+        "x-gateway-api-experimental" = {"x-kubernetes-validations": [
+            crate::v1::httproute::unique_rule_name_rule()
+        ]}
     ))]
     pub rules: Vec<TLSRouteRule>,
 }

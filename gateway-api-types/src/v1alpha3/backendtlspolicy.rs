@@ -22,13 +22,7 @@ use crate::v1;
     schema = "manual",
     storage = false,
     deprecated = "The v1alpha3 version of BackendTLSPolicy has been deprecated and will be removed in a future release of the API. Please upgrade to v1.",
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(transparent)]
 pub struct BackendTLSPolicySpec(pub v1::BackendTLSPolicySpec);

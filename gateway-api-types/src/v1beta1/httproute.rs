@@ -24,13 +24,7 @@ use crate::v1;
     storage = false,
     printcolumn = r#"{"name": "Hostnames", "type": "string", "jsonPath": ".spec.hostnames"}"#,
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(transparent)]
 pub struct HTTPRouteSpec(pub v1::HTTPRouteSpec);

@@ -20,13 +20,7 @@ use crate::v1;
     namespaced,
     schema = "manual",
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(transparent)]
 pub struct ReferenceGrantSpec(pub v1::ReferenceGrantSpec);

@@ -29,13 +29,7 @@ use crate::shared::{Duration, SessionPersistence};
     label("gateway.networking.k8s.io/policy", "Direct"),
     schema = "manual",
     printcolumn = r#"{"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}"#,
-    crates(
-        kube_core = "::kube_core",
-        k8s_openapi = "::k8s_openapi",
-        schemars = "::schemars",
-        serde = "::serde",
-        serde_json = "::serde_json"
-    )
+    crates(kube_core = "::kube_core")
 )]
 #[serde(rename_all = "camelCase")]
 pub struct BackendTrafficPolicySpec {

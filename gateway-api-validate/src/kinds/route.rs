@@ -1,0 +1,319 @@
+//! What every Route kind shares: the `parentRefs` rules of `CommonRouteSpec` (which differ
+//! between channels), `useDefaultGateways`, session persistence and list helpers.
+//! spec: `apis/v1/shared_types.go`.
+
+use gateway_api_types::Channel;
+use gateway_api_types::shared::{
+    CommonRouteSpec, CookieConfig, CookieLifetimeType, ParentReference, SessionPersistence,
+    SessionPersistenceType,
+};
+
+use crate::check_enum;
+use crate::path::Path;
+use crate::validate::{Context, Validate};
+use crate::violation::{Report, quote};
+
+/// Standard-channel rule: a parent referenced twice needs `sectionName` on both references.
+pub(crate) const RULE_PARENT_SECTION_SPECIFIED: &str = "self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '')) : true))";
+/// Standard-channel rule: references to the same parent have distinct `sectionName`s.
+pub(crate) const RULE_PARENT_SECTION_UNIQUE: &str = "self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || (has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName))))";
+/// Experimental-channel rule: a parent referenced twice needs `sectionName` or `port` on both.
+pub(crate) const RULE_PARENT_SECTION_OR_PORT_SPECIFIED: &str = "self.all(p1, self.all(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__)) ? ((!has(p1.sectionName) || p1.sectionName == '') == (!has(p2.sectionName) || p2.sectionName == '') && (!has(p1.port) || p1.port == 0) == (!has(p2.port) || p2.port == 0)): true))";
+/// Experimental-channel rule: references to the same parent have distinct `sectionName`/`port`.
+pub(crate) const RULE_PARENT_SECTION_OR_PORT_UNIQUE: &str = "self.all(p1, self.exists_one(p2, p1.group == p2.group && p1.kind == p2.kind && p1.name == p2.name && (((!has(p1.__namespace__) || p1.__namespace__ == '') && (!has(p2.__namespace__) || p2.__namespace__ == '')) || (has(p1.__namespace__) && has(p2.__namespace__) && p1.__namespace__ == p2.__namespace__ )) && (((!has(p1.sectionName) || p1.sectionName == '') && (!has(p2.sectionName) || p2.sectionName == '')) || ( has(p1.sectionName) && has(p2.sectionName) && p1.sectionName == p2.sectionName)) && (((!has(p1.port) || p1.port == 0) && (!has(p2.port) || p2.port == 0)) || (has(p1.port) && has(p2.port) && p1.port == p2.port))))";
+
+/// The rule on a route's `rules` list (experimental): rule names are unique.
+pub(crate) const RULE_UNIQUE_RULE_NAME: &str =
+    "self.all(l1, !has(l1.name) || self.exists_one(l2, has(l2.name) && l1.name == l2.name))";
+
+/// `group`, `kind`, `name` of a parent reference, with the CRD defaults of `group` and `kind`.
+fn parent_target(p: &ParentReference) -> (&str, &str, &str) {
+    (
+        p.group.as_deref().unwrap_or("gateway.networking.k8s.io"),
+        p.kind.as_deref().unwrap_or("Gateway"),
+        p.name.as_str(),
+    )
+}
+
+/// `(!has(x) || x == '')`: an absent or empty optional string.
+fn blank(s: Option<&str>) -> bool {
+    s.is_none_or(str::is_empty)
+}
+
+/// The namespace clause of the rules: both blank, or both set and equal.
+fn same_namespace(p1: &ParentReference, p2: &ParentReference) -> bool {
+    let (a, b) = (p1.namespace.as_deref(), p2.namespace.as_deref());
+    (blank(a) && blank(b)) || matches!((a, b), (Some(x), Some(y)) if x == y)
+}
+
+/// `p1` and `p2` name the same parent object (the guard shared by all four rules).
+fn same_parent(p1: &ParentReference, p2: &ParentReference) -> bool {
+    parent_target(p1) == parent_target(p2) && same_namespace(p1, p2)
+}
+
+/// Both `sectionName`s blank, or both set and equal.
+fn same_section(p1: &ParentReference, p2: &ParentReference) -> bool {
+    let (a, b) = (p1.section_name.as_deref(), p2.section_name.as_deref());
+    (blank(a) && blank(b)) || matches!((a, b), (Some(x), Some(y)) if x == y)
+}
+
+/// `(!has(p.port) || p.port == 0)`.
+fn no_port(p: &ParentReference) -> bool {
+    p.port.is_none_or(|v| v == 0)
+}
+
+/// Both ports unset (or 0), or both set and equal.
+fn same_port(p1: &ParentReference, p2: &ParentReference) -> bool {
+    (no_port(p1) && no_port(p2)) || matches!((p1.port, p2.port), (Some(x), Some(y)) if x == y)
+}
+
+/// The CEL rules of `CommonRouteSpec.parentRefs` (two per channel), the OpenAPI constraints of
+/// `parentRefs` and, in the experimental channel, `useDefaultGateways`. `path` is the route's
+/// `spec`.
+pub(crate) fn validate_common_route_spec(
+    spec: &CommonRouteSpec,
+    cx: &Context,
+    path: &Path<'_>,
+    report: &mut Report,
+) {
+    #[cfg(feature = "experimental")]
+    if cx.channel == Channel::Experimental
+        && let Some(scope) = &spec.use_default_gateways
+    {
+        scope.validate(cx, &path.field("useDefaultGateways"), report);
+    }
+    let Some(refs) = &spec.parent_refs else {
+        return;
+    };
+    let p = path.field("parentRefs");
+    report.max_items(&p, refs.len(), 32);
+    refs.validate(cx, &p, report);
+    if cx.channel == Channel::Experimental {
+        // spec: CommonRouteSpec.ParentRefs (experimental), "sectionName or port must be
+        // specified when parentRefs includes 2 or more references to the same parent".
+        let specified = refs.iter().all(|p1| {
+            refs.iter().all(|p2| {
+                !same_parent(p1, p2)
+                    || (blank(p1.section_name.as_deref()) == blank(p2.section_name.as_deref())
+                        && no_port(p1) == no_port(p2))
+            })
+        });
+        if !specified {
+            report.cel(
+                &p,
+                "array",
+                "sectionName or port must be specified when parentRefs includes 2 or more references to the same parent",
+                RULE_PARENT_SECTION_OR_PORT_SPECIFIED,
+            );
+        }
+        // spec: CommonRouteSpec.ParentRefs (experimental), "sectionName or port must be unique
+        // when parentRefs includes 2 or more references to the same parent".
+        let unique = refs.iter().all(|p1| {
+            refs.iter()
+                .filter(|p2| same_parent(p1, p2) && same_section(p1, p2) && same_port(p1, p2))
+                .count()
+                == 1
+        });
+        if !unique {
+            report.cel(
+                &p,
+                "array",
+                "sectionName or port must be unique when parentRefs includes 2 or more references to the same parent",
+                RULE_PARENT_SECTION_OR_PORT_UNIQUE,
+            );
+        }
+    } else {
+        // spec: CommonRouteSpec.ParentRefs (standard), "sectionName must be specified when
+        // parentRefs includes 2 or more references to the same parent".
+        let specified = refs.iter().all(|p1| {
+            refs.iter().all(|p2| {
+                !same_parent(p1, p2)
+                    || blank(p1.section_name.as_deref()) == blank(p2.section_name.as_deref())
+            })
+        });
+        if !specified {
+            report.cel(
+                &p,
+                "array",
+                "sectionName must be specified when parentRefs includes 2 or more references to the same parent",
+                RULE_PARENT_SECTION_SPECIFIED,
+            );
+        }
+        // spec: CommonRouteSpec.ParentRefs (standard), "sectionName must be unique when
+        // parentRefs includes 2 or more references to the same parent".
+        let unique = refs.iter().all(|p1| {
+            refs.iter()
+                .filter(|p2| same_parent(p1, p2) && same_section(p1, p2))
+                .count()
+                == 1
+        });
+        if !unique {
+            report.cel(
+                &p,
+                "array",
+                "sectionName must be unique when parentRefs includes 2 or more references to the same parent",
+                RULE_PARENT_SECTION_UNIQUE,
+            );
+        }
+    }
+}
+
+/// The experimental rule on a route's `rules` list: every named rule's name occurs once.
+/// `names` yields each rule's `name` (None when unset); `path` is the `rules` list.
+pub(crate) fn unique_rule_names<'a>(
+    names: impl Iterator<Item = Option<&'a str>> + Clone,
+    path: &Path<'_>,
+    report: &mut Report,
+) {
+    // spec: HTTPRouteSpec.Rules / GRPCRouteSpec.Rules (experimental), "Rule name must be
+    // unique within the route".
+    let ok = names
+        .clone()
+        .flatten()
+        .all(|n| names.clone().flatten().filter(|m| *m == n).count() == 1);
+    if !ok {
+        report.cel(
+            path,
+            "array",
+            "Rule name must be unique within the route",
+            RULE_UNIQUE_RULE_NAME,
+        );
+    }
+}
+
+/// `x-kubernetes-list-type: set` of strings: no value repeated.
+pub(crate) fn unique_strings<'a>(
+    report: &mut Report,
+    path: &Path<'_>,
+    items: impl IntoIterator<Item = &'a str>,
+) {
+    report.unique(path, items.into_iter().map(|s| (s, quote(s))));
+}
+
+impl Validate for SessionPersistence {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        if let Some(n) = &self.session_name {
+            report.max_length(&path.field("sessionName"), n, 128);
+        }
+        self.absolute_timeout
+            .validate(cx, &path.field("absoluteTimeout"), report);
+        if let Some(t) = &self.type_ {
+            check_enum!(report, cx, &path.field("type"), t, SessionPersistenceType);
+        }
+        self.cookie_config
+            .validate(cx, &path.field("cookieConfig"), report);
+        // spec: SessionPersistence, "AbsoluteTimeout must be specified when cookie lifetimeType
+        // is Permanent".
+        let permanent = self.cookie_config.as_ref().is_some_and(|c| {
+            c.lifetime_type
+                .as_ref()
+                .is_some_and(|l| l.as_str() == "Permanent")
+        });
+        if permanent && self.absolute_timeout.is_none() {
+            report.cel(
+                path,
+                "object",
+                "AbsoluteTimeout must be specified when cookie lifetimeType is Permanent",
+                "!has(self.cookieConfig) || !has(self.cookieConfig.lifetimeType) || self.cookieConfig.lifetimeType != 'Permanent' || has(self.absoluteTimeout)",
+            );
+        }
+        // spec: SessionPersistence, "cookieConfig can only be set with type Cookie". `type`
+        // defaults to Cookie.
+        let ty = self.type_.as_ref().map_or("Cookie", |t| t.as_str());
+        if self.cookie_config.is_some() && ty != "Cookie" {
+            report.cel(
+                path,
+                "object",
+                "cookieConfig can only be set with type Cookie",
+                "!has(self.cookieConfig) || self.type == 'Cookie'",
+            );
+        }
+    }
+}
+
+impl Validate for CookieConfig {
+    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
+        if let Some(l) = &self.lifetime_type {
+            check_enum!(
+                report,
+                cx,
+                &path.field("lifetimeType"),
+                l,
+                CookieLifetimeType
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parent(name: &str, section: Option<&str>, port: Option<i32>) -> ParentReference {
+        ParentReference {
+            name: name.into(),
+            section_name: section.map(Into::into),
+            port,
+            group: None,
+            kind: None,
+            namespace: None,
+        }
+    }
+
+    // `..Default::default()` fills `useDefaultGateways` in experimental builds only.
+    #[allow(clippy::needless_update)]
+    fn messages(refs: Vec<ParentReference>, channel: Channel) -> Vec<String> {
+        let spec = CommonRouteSpec {
+            parent_refs: Some(refs),
+            ..Default::default()
+        };
+        let mut r = Report::default();
+        validate_common_route_spec(&spec, &Context::new(channel), &Path::ROOT, &mut r);
+        r.violations.into_iter().map(|v| v.detail).collect()
+    }
+
+    #[test]
+    fn a_parent_referenced_twice_needs_section_names_in_standard() {
+        let m = messages(
+            vec![parent("gw", None, None), parent("gw", Some("a"), None)],
+            Channel::Standard,
+        );
+        assert_eq!(m.len(), 1);
+        assert!(m[0].starts_with("sectionName must be specified"));
+        let m = messages(
+            vec![parent("gw", Some("a"), None), parent("gw", Some("a"), None)],
+            Channel::Standard,
+        );
+        assert_eq!(m.len(), 1);
+        assert!(m[0].starts_with("sectionName must be unique"));
+        assert!(
+            messages(
+                vec![parent("gw", Some("a"), None), parent("gw", Some("b"), None)],
+                Channel::Standard
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn ports_distinguish_parents_only_in_experimental() {
+        let refs = vec![parent("gw", None, Some(80)), parent("gw", None, Some(443))];
+        assert!(messages(refs.clone(), Channel::Experimental).is_empty());
+        let m = messages(refs, Channel::Standard);
+        assert_eq!(m.len(), 1);
+        assert!(m[0].starts_with("sectionName must be unique"));
+    }
+
+    #[test]
+    fn rule_names_must_be_unique() {
+        let mut r = Report::default();
+        unique_rule_names([Some("a"), None, None].into_iter(), &Path::ROOT, &mut r);
+        assert!(r.is_empty());
+        unique_rule_names(
+            [Some("a"), None, Some("a")].into_iter(),
+            &Path::ROOT,
+            &mut r,
+        );
+        assert_eq!(r.violations.len(), 1);
+    }
+}
