@@ -57,6 +57,9 @@ macro_rules! each_kind {
         match $obj {
             GatewayObject::GatewayClass($o) => $body,
             GatewayObject::GatewayClassV1beta1($o) => $body,
+            GatewayObject::Gateway($o) => $body,
+            GatewayObject::GatewayV1beta1($o) => $body,
+            GatewayObject::ListenerSet($o) => $body,
             _ => $other,
         }
     };
@@ -166,6 +169,9 @@ pub fn validate_status(object: &GatewayObject, channel: Channel) -> Report {
     match object {
         GatewayObject::GatewayClass(o) => o.status.validate(&cx, &root, &mut report),
         GatewayObject::GatewayClassV1beta1(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::Gateway(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::GatewayV1beta1(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::ListenerSet(o) => o.status.validate(&cx, &root, &mut report),
         _ => {}
     }
     report
