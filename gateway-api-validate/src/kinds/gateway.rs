@@ -705,3 +705,170 @@ impl Validate for ListenerStatus {
         conditions(report, &path.field("conditions"), &self.conditions, None, 8);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_api_types::Channel;
+    use serde_json::json;
+
+    fn cx() -> Context {
+        Context::new(Channel::Standard)
+    }
+
+    fn spec(v: serde_json::Value) -> GatewaySpec {
+        serde_json::from_value(v).expect("GatewaySpec")
+    }
+
+    fn messages(s: &GatewaySpec) -> Vec<String> {
+        let mut r = Report::default();
+        s.validate(&cx(), &Path::ROOT.field("spec"), &mut r);
+        r.violations.iter().map(ToString::to_string).collect()
+    }
+
+    fn tls(v: serde_json::Value) -> Vec<String> {
+        let t: ListenerTLSConfig = serde_json::from_value(v).expect("tls");
+        let mut r = Report::default();
+        t.validate(&cx(), &Path::ROOT.field("tls"), &mut r);
+        r.violations.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn terminate_rule_follows_cel_or_and_missing_key_semantics() {
+        // A true side wins over a "no such key" error on the other side.
+        assert!(tls(json!({"mode": "Terminate", "options": {"a": "b"}})).is_empty());
+        assert!(tls(json!({"mode": "Terminate", "certificateRefs": [{"name": "c"}]})).is_empty());
+        // Both present and empty: the plain message.
+        assert_eq!(
+            tls(json!({"mode": "Terminate", "certificateRefs": [], "options": {}})),
+            [
+                "tls: Invalid value: \"object\": certificateRefs or options must be specified when mode is Terminate"
+            ]
+        );
+        // The left error first; the right one when the left side is false.
+        assert!(
+            tls(json!({"mode": "Terminate"}))[0]
+                .contains("no such key: certificateRefs evaluating rule")
+        );
+        assert!(
+            tls(json!({"mode": "Terminate", "options": {}}))[0]
+                .contains("no such key: certificateRefs")
+        );
+        assert!(
+            tls(json!({"mode": "Terminate", "certificateRefs": []}))[0]
+                .contains("no such key: options")
+        );
+        // Unset mode is the default (Terminate); Passthrough needs nothing.
+        assert!(tls(json!({}))[0].contains("no such key: certificateRefs"));
+        assert!(tls(json!({"mode": "Passthrough"})).is_empty());
+        // An unknown mode is NotSupported, and not `Terminate`.
+        let unknown = tls(json!({"mode": "Reencrypt"}));
+        assert_eq!(unknown.len(), 1);
+        assert!(unknown[0].starts_with("tls.mode: Unsupported value: \"Reencrypt\""));
+    }
+
+    #[test]
+    fn combination_rule_compares_port_protocol_and_hostname_presence() {
+        let listeners = |a: serde_json::Value, b: serde_json::Value| {
+            spec(json!({"gatewayClassName": "c", "listeners": [a, b]}))
+        };
+        let unique = "Combination of port, protocol and hostname must be unique";
+        let base = json!({"name": "a", "port": 80, "protocol": "HTTP"});
+        let mut other = base.clone();
+        other["name"] = json!("b");
+        assert!(
+            messages(&listeners(base.clone(), other.clone()))
+                .iter()
+                .any(|m| m.contains(unique))
+        );
+        let mut with_host = other.clone();
+        with_host["hostname"] = json!("x.example");
+        assert!(messages(&listeners(base.clone(), with_host)).is_empty());
+        let mut other_port = other.clone();
+        other_port["port"] = json!(81);
+        assert!(messages(&listeners(base.clone(), other_port)).is_empty());
+        // `has()` holds for an empty hostname: "" and absent differ (only the OpenAPI checks on
+        // the hostname fail).
+        let mut empty_host = other;
+        empty_host["hostname"] = json!("");
+        let m = messages(&listeners(base, empty_host));
+        assert!(!m.is_empty());
+        assert!(
+            m.iter()
+                .all(|m| m.starts_with("spec.listeners[1].hostname: ")),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn address_rules_default_the_type_and_skip_absent_values() {
+        let s = spec(json!({
+            "gatewayClassName": "c",
+            "listeners": [{"name": "a", "port": 80, "protocol": "HTTP"}],
+            "addresses": [
+                {"value": "10.0.0.1"}, {"type": "IPAddress", "value": "10.0.0.1"},
+                {"type": "IPAddress"}, {"type": "IPAddress"},
+                {"type": "Hostname", "value": "a.example"}, {"type": "NamedAddress", "value": "a.example"},
+                {"type": "example.com/custom", "value": "anything goes"},
+                {"value": "::ffff:1.2.3.4"}, {"value": "2001:db8::1"}
+            ]
+        }));
+        assert_eq!(
+            messages(&s),
+            ["spec.addresses: Invalid value: \"array\": IPAddress values must be unique"]
+        );
+        let s = spec(json!({
+            "gatewayClassName": "c",
+            "listeners": [{"name": "a", "port": 80, "protocol": "HTTP"}],
+            "addresses": [{"value": "01.2.3.4"}, {"type": "Hostname", "value": "1.2.3.4"}]
+        }));
+        let m = messages(&s);
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert_eq!(
+            m[2],
+            "spec.addresses[0].value: Invalid value: \"01.2.3.4\": spec.addresses[0].value in body must be of type ipv4: \"01.2.3.4\""
+        );
+    }
+
+    #[test]
+    fn label_key_prefix_limit_is_strictly_below_253() {
+        let infra = |key: String| {
+            let i: GatewayInfrastructure =
+                serde_json::from_value(json!({"labels": {key: "v"}})).expect("infra");
+            let mut r = Report::default();
+            i.validate(&cx(), &Path::ROOT.field("infrastructure"), &mut r);
+            r.violations
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert!(infra(format!("{}/key", "a".repeat(252))).is_empty());
+        let m = infra(format!("{}/key", "a".repeat(253)));
+        assert_eq!(m.len(), 1);
+        assert!(m[0].contains("label key's prefix must be a DNS subdomain not longer than 253"));
+        // Without a slash the whole key is the "prefix" (and fails the format rule too).
+        assert_eq!(infra("a".repeat(253)).len(), 2);
+    }
+
+    #[test]
+    fn per_port_duplicates_render_integer_keys() {
+        let f: FrontendTLSConfig = serde_json::from_value(json!({
+            "default": {},
+            "perPort": [
+                {"port": 443, "tls": {}},
+                {"port": 443, "tls": {"validation": {"caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "ca"}]}}}
+            ]
+        }))
+        .expect("frontend");
+        let mut r = Report::default();
+        f.validate(&cx(), &Path::ROOT.field("frontend"), &mut r);
+        let m: Vec<String> = r.violations.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            m,
+            [
+                "frontend.perPort[1]: Duplicate value: map[string]interface {}{\"port\":443}",
+                "frontend.perPort: Invalid value: \"array\": Port for TLS configuration must be unique within the Gateway",
+            ]
+        );
+    }
+}

@@ -84,3 +84,44 @@ impl Validate for ListenerEntryStatus {
         conditions(report, &path.field("conditions"), &self.conditions, None, 8);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_api_types::Channel;
+    use serde_json::json;
+
+    #[test]
+    fn listenerset_uses_the_listener_rules_and_checks_its_parent() {
+        let s: ListenerSetSpec = serde_json::from_value(json!({
+            "parentRef": {"name": "gw", "kind": "Gate way"},
+            "listeners": [
+                {"name": "a", "port": 443, "protocol": "TLS"},
+                {"name": "b", "port": 443, "protocol": "TLS", "tls": {"mode": "Passthrough"}},
+                {"name": "c", "port": 443, "protocol": "TLS", "tls": {"mode": "Passthrough"}}
+            ]
+        }))
+        .expect("spec");
+        let mut r = Report::default();
+        s.validate(
+            &Context::new(Channel::Standard),
+            &Path::ROOT.field("spec"),
+            &mut r,
+        );
+        let m: Vec<String> = r.violations.iter().map(ToString::to_string).collect();
+        assert_eq!(m.len(), 3, "{m:?}");
+        assert!(m[0].starts_with("spec.parentRef.kind: Invalid value: \"Gate way\""));
+        assert_eq!(
+            m[1],
+            "spec.listeners: Invalid value: \"array\": tls mode must be set for protocol TLS"
+        );
+        assert_eq!(
+            m[2],
+            "spec.listeners: Invalid value: \"array\": Combination of port, protocol and hostname must be unique for each listener"
+        );
+        assert_eq!(
+            r.violations[2].origin,
+            crate::Origin::Cel(RULE_LISTENERSET_UNIQUE_COMBINATION)
+        );
+    }
+}
