@@ -2,9 +2,11 @@
 //! kind's spec and status types (OpenAPI constraints and CEL rules, in upstream's words).
 
 pub mod backendtlspolicy;
+pub mod gateway;
 pub mod gatewayclass;
 pub mod grpcroute;
 pub mod httproute;
+pub mod listenerset;
 pub mod policy;
 pub mod referencegrant;
 pub mod route;

@@ -77,6 +77,9 @@ macro_rules! each_kind {
             GatewayObject::HTTPRoute($o) => $body,
             GatewayObject::HTTPRouteV1beta1($o) => $body,
             GatewayObject::GRPCRoute($o) => $body,
+            GatewayObject::Gateway($o) => $body,
+            GatewayObject::GatewayV1beta1($o) => $body,
+            GatewayObject::ListenerSet($o) => $body,
             _ => $other,
         }
     };
@@ -208,6 +211,9 @@ pub fn validate_status(object: &GatewayObject, channel: Channel) -> Report {
         GatewayObject::HTTPRoute(o) => o.status.validate(&cx, &root, &mut report),
         GatewayObject::HTTPRouteV1beta1(o) => o.status.validate(&cx, &root, &mut report),
         GatewayObject::GRPCRoute(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::Gateway(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::GatewayV1beta1(o) => o.status.validate(&cx, &root, &mut report),
+        GatewayObject::ListenerSet(o) => o.status.validate(&cx, &root, &mut report),
         _ => {}
     }
     report
