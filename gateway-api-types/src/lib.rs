@@ -33,6 +33,25 @@
 //! assert!(crds.iter().any(|c| c.spec.names.kind == "HTTPRoute"));
 //! ```
 //!
+//! With kube-rs (not a dependency of this crate, hence not compiled here), the root types are
+//! ordinary custom resources:
+//!
+//! ```ignore
+//! use gateway_api_types::v1::{HTTPRoute, HTTPRouteStatus};
+//! use kube::api::{Api, ListParams, Patch, PatchParams};
+//! use kube::{Client, ResourceExt};
+//!
+//! let client = Client::try_default().await?;
+//! let routes: Api<HTTPRoute> = Api::namespaced(client, "shop");
+//! for route in routes.list(&ListParams::default()).await? {
+//!     let status = HTTPRouteStatus::default(); // one `parents` entry per Gateway you manage
+//!     let patch = serde_json::json!({"status": status});
+//!     routes
+//!         .patch_status(&route.name_any(), &PatchParams::default(), &Patch::Merge(&patch))
+//!         .await?;
+//! }
+//! ```
+//!
 //! # Layout
 //! * [`v1`], [`v1beta1`], [`v1alpha2`], [`v1alpha3`] and (feature `experimental`) `x`
 //!   (`gateway.networking.x-k8s.io`): one module per API version, one submodule per kind.

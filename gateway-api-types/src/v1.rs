@@ -7,7 +7,7 @@
 /// (TCPRoute, UDPRoute): spec, root (via kube's derive), status and rule.
 macro_rules! l4_route_v1 {
     (
-        kind: $kind:literal, status: $status_lit:literal, forwards: $what:literal,
+        kind: $kind:literal, doc: $doc:literal, status: $status_lit:literal, forwards: $what:literal,
         $root:ident, $spec:ident, $status:ident, $rule:ident
     ) => {
         #[doc = concat!("The desired state of a ", $kind, ". spec: `", stringify!($spec), "`.")]
@@ -19,6 +19,7 @@ macro_rules! l4_route_v1 {
             group = "gateway.networking.k8s.io",
             version = "v1",
             kind = $kind,
+            doc = $doc,
             derive = "PartialEq",
             status = $status_lit,
             category = "gateway-api",

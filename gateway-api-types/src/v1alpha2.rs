@@ -6,7 +6,7 @@
 /// 16 rules, the root (via kube's derive), and lossless conversions to and from v1.
 macro_rules! l4_route_v1alpha2 {
     (
-        kind: $kind:literal, status: $status_lit:literal, deprecated: $deprecated:literal,
+        kind: $kind:literal, doc: $doc:literal, status: $status_lit:literal, deprecated: $deprecated:literal,
         $root:ident, $spec:ident, $status:ident, $rule:ident
     ) => {
         #[doc = concat!("A ", $kind, " rule: the v1 type. spec: `", stringify!($rule),
@@ -27,6 +27,7 @@ macro_rules! l4_route_v1alpha2 {
             group = "gateway.networking.k8s.io",
             version = "v1alpha2",
             kind = $kind,
+            doc = $doc,
             derive = "PartialEq",
             status = $status_lit,
             category = "gateway-api",

@@ -23,6 +23,7 @@ use crate::shared::{
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "BackendTLSPolicy",
+    doc = "A BackendTLSPolicy (`gateway.networking.k8s.io/v1`): metadata, [`BackendTLSPolicySpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "PolicyStatus",
     namespaced,

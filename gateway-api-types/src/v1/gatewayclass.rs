@@ -15,6 +15,7 @@ use crate::shared::{GatewayController, Group, Kind, Namespace};
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "GatewayClass",
+    doc = "A GatewayClass (`gateway.networking.k8s.io/v1`): metadata, [`GatewayClassSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "GatewayClassStatus",
     shortname = "gc",

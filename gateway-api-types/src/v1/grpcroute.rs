@@ -46,6 +46,7 @@ fn grpc_filter_rules() -> Value {
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "GRPCRoute",
+    doc = "A GRPCRoute (`gateway.networking.k8s.io/v1`): metadata, [`GRPCRouteSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "GRPCRouteStatus",
     namespaced,

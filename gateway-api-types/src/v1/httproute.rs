@@ -198,6 +198,7 @@ fn http_path_match_rules() -> Value {
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "HTTPRoute",
+    doc = "An HTTPRoute (`gateway.networking.k8s.io/v1`): metadata, [`HTTPRouteSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "HTTPRouteStatus",
     namespaced,

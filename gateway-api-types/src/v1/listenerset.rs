@@ -20,6 +20,7 @@ use crate::v1::gateway::{
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "ListenerSet",
+    doc = "A ListenerSet (`gateway.networking.k8s.io/v1`): metadata, [`ListenerSetSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "ListenerSetStatus",
     shortname = "lset",

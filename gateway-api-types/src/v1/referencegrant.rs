@@ -18,6 +18,7 @@ use crate::shared::{Group, Kind, Namespace, ObjectName};
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "ReferenceGrant",
+    doc = "A ReferenceGrant (`gateway.networking.k8s.io/v1`): metadata and [`ReferenceGrantSpec`]; see the module docs.",
     derive = "PartialEq",
     shortname = "refgrant",
     category = "gateway-api",

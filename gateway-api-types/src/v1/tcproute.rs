@@ -4,7 +4,9 @@
 //! ([`crate::v1alpha2::TCPRoute`]) is deprecated.
 
 l4_route_v1! {
-    kind: "TCPRoute", status: "TCPRouteStatus", forwards: "connections",
+    kind: "TCPRoute",
+    doc: "A TCPRoute (`gateway.networking.k8s.io/v1`): metadata, [`TCPRouteSpec`] and status; see the module docs.",
+    status: "TCPRouteStatus", forwards: "connections",
     TCPRoute, TCPRouteSpec, TCPRouteStatus, TCPRouteRule
 }
 

@@ -19,6 +19,7 @@ use crate::shared::{BackendRef, CommonRouteSpec, Hostname, RouteStatus, SectionN
     group = "gateway.networking.k8s.io",
     version = "v1",
     kind = "TLSRoute",
+    doc = "A TLSRoute (`gateway.networking.k8s.io/v1`): metadata, [`TLSRouteSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "TLSRouteStatus",
     category = "gateway-api",

@@ -4,7 +4,9 @@
 //! ([`crate::v1alpha2::UDPRoute`]) is deprecated.
 
 l4_route_v1! {
-    kind: "UDPRoute", status: "UDPRouteStatus", forwards: "datagrams",
+    kind: "UDPRoute",
+    doc: "A UDPRoute (`gateway.networking.k8s.io/v1`): metadata, [`UDPRouteSpec`] and status; see the module docs.",
+    status: "UDPRouteStatus", forwards: "datagrams",
     UDPRoute, UDPRouteSpec, UDPRouteStatus, UDPRouteRule
 }
 

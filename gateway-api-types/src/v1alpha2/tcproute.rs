@@ -6,6 +6,7 @@
 
 l4_route_v1alpha2! {
     kind: "TCPRoute",
+    doc: "A TCPRoute (`gateway.networking.k8s.io/v1alpha2`): metadata, [`TCPRouteSpec`] and status; see the module docs.",
     status: "TCPRouteStatus",
     deprecated: "The v1alpha2 version of TCPRoute has been deprecated and will be removed in a future release of the API. Please upgrade to v1.",
     TCPRoute, TCPRouteSpec, TCPRouteStatus, TCPRouteRule

@@ -31,6 +31,7 @@ pub type TLSRouteStatus = v1::TLSRouteStatus;
     group = "gateway.networking.k8s.io",
     version = "v1alpha2",
     kind = "TLSRoute",
+    doc = "A TLSRoute (`gateway.networking.k8s.io/v1alpha2`): metadata, [`TLSRouteSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "v1::TLSRouteStatus",
     category = "gateway-api",

@@ -6,6 +6,7 @@
 
 l4_route_v1alpha2! {
     kind: "UDPRoute",
+    doc: "A UDPRoute (`gateway.networking.k8s.io/v1alpha2`): metadata, [`UDPRouteSpec`] and status; see the module docs.",
     status: "UDPRouteStatus",
     deprecated: "The v1alpha2 version of UDPRoute has been deprecated and will be removed in a future release of the API. Please upgrade to v1.",
     UDPRoute, UDPRouteSpec, UDPRouteStatus, UDPRouteRule

@@ -13,6 +13,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1alpha3",
     kind = "BackendTLSPolicy",
+    doc = "A BackendTLSPolicy (`gateway.networking.k8s.io/v1alpha3`): metadata, [`BackendTLSPolicySpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "PolicyStatus",
     namespaced,

@@ -14,6 +14,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1alpha3",
     kind = "TLSRoute",
+    doc = "A TLSRoute (`gateway.networking.k8s.io/v1alpha3`): metadata, [`TLSRouteSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "v1::TLSRouteStatus",
     category = "gateway-api",

@@ -12,6 +12,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1beta1",
     kind = "GatewayClass",
+    doc = "A GatewayClass (`gateway.networking.k8s.io/v1beta1`): metadata, [`GatewayClassSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "v1::GatewayClassStatus",
     shortname = "gc",

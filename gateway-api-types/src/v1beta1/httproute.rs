@@ -16,6 +16,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1beta1",
     kind = "HTTPRoute",
+    doc = "An HTTPRoute (`gateway.networking.k8s.io/v1beta1`): metadata, [`HTTPRouteSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "v1::HTTPRouteStatus",
     namespaced,

@@ -14,6 +14,7 @@ use crate::v1;
     group = "gateway.networking.k8s.io",
     version = "v1beta1",
     kind = "ReferenceGrant",
+    doc = "A ReferenceGrant (`gateway.networking.k8s.io/v1beta1`): metadata and [`ReferenceGrantSpec`]; see the module docs.",
     derive = "PartialEq",
     shortname = "refgrant",
     category = "gateway-api",

@@ -18,6 +18,7 @@ use crate::v1::BackendTLSPolicyValidation;
     group = "gateway.networking.x-k8s.io",
     version = "v1alpha1",
     kind = "XBackend",
+    doc = "An XBackend (`gateway.networking.x-k8s.io/v1alpha1`): metadata, [`BackendSpec`] and status; see the module docs.",
     derive = "PartialEq",
     status = "BackendStatus",
     namespaced,

@@ -20,6 +20,7 @@ use crate::shared::{Duration, SessionPersistence};
     group = "gateway.networking.x-k8s.io",
     version = "v1alpha1",
     kind = "XBackendTrafficPolicy",
+    doc = "An XBackendTrafficPolicy (`gateway.networking.x-k8s.io/v1alpha1`): metadata, [`BackendTrafficPolicySpec`] and status; see the module docs.",
     derive = "PartialEq",
     plural = "xbackendtrafficpolicies",
     status = "PolicyStatus",

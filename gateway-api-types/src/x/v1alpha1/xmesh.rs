@@ -17,6 +17,7 @@ use crate::v1::{ParametersReference, SupportedFeature};
     group = "gateway.networking.x-k8s.io",
     version = "v1alpha1",
     kind = "XMesh",
+    doc = "An XMesh (`gateway.networking.x-k8s.io/v1alpha1`): metadata, [`MeshSpec`] and status; see the module docs.",
     derive = "PartialEq",
     plural = "xmeshes",
     status = "MeshStatus",
