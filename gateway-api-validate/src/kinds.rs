@@ -10,7 +10,6 @@ pub mod listenerset;
 pub mod policy;
 pub mod referencegrant;
 pub mod route;
-pub mod route_common;
 pub mod tcproute;
 pub mod tlsroute;
 pub mod udproute;

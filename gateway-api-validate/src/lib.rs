@@ -36,6 +36,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod cel;
 pub mod check;
 pub mod kinds;
 pub mod path;

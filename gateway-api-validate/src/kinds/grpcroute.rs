@@ -3,7 +3,6 @@
 //! The header-modifier and mirror filters are HTTPRoute's types, validated in
 //! [`crate::kinds::httproute`].
 
-use gateway_api_types::Channel;
 use gateway_api_types::v1::grpcroute::{
     GRPCBackendRef, GRPCHeaderMatch, GRPCHeaderMatchType, GRPCMethodMatch, GRPCMethodMatchType,
     GRPCRouteFilter, GRPCRouteFilterType, GRPCRouteMatch, GRPCRouteRule, GRPCRouteSpec,
@@ -61,9 +60,7 @@ impl Validate for GRPCRouteSpec {
         if total > 128 {
             report.cel(&p, "array", MATCH_TOTAL_MESSAGE, RULE_MATCH_TOTAL);
         }
-        if cx.channel == Channel::Experimental {
-            unique_rule_names(rules.iter().map(|r| r.name.as_deref()), &p, report);
-        }
+        unique_rule_names(rules.iter().map(|r| r.name.as_deref()), cx, &p, report);
     }
 }
 
@@ -90,7 +87,7 @@ impl Validate for GRPCRouteRule {
             b.validate(cx, &p, report);
         }
         #[cfg(feature = "experimental")]
-        if cx.channel == Channel::Experimental {
+        if cx.channel == gateway_api_types::Channel::Experimental {
             self.session_persistence
                 .validate(cx, &path.field("sessionPersistence"), report);
         }
@@ -234,6 +231,7 @@ impl Validate for GRPCBackendRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gateway_api_types::Channel;
     use serde_json::json;
 
     fn method(v: serde_json::Value) -> Vec<String> {

@@ -17,6 +17,7 @@ use gateway_api_types::v1::httproute::{
 };
 use gateway_api_types::{Channel, v1beta1};
 
+use crate::cel;
 use crate::check::map_key;
 use crate::kinds::route::{unique_rule_names, unique_strings, validate_common_route_spec};
 use crate::path::Path;
@@ -198,9 +199,7 @@ impl Validate for HTTPRouteSpec {
         } else if total > 128 {
             report.cel(&p, "array", MATCH_TOTAL_MESSAGE, RULE_MATCH_TOTAL);
         }
-        if cx.channel == Channel::Experimental {
-            unique_rule_names(rules.iter().map(|r| r.name.as_deref()), &p, report);
-        }
+        unique_rule_names(rules.iter().map(|r| r.name.as_deref()), cx, &p, report);
     }
 }
 
@@ -340,70 +339,6 @@ impl Validate for HTTPRouteRule {
     }
 }
 
-/// A duration as CEL's `duration()` parses it (Go's `time.ParseDuration`), in nanoseconds.
-fn parse_duration(s: &str) -> Option<i128> {
-    let (neg, mut rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: i128 = 0;
-    while !rest.is_empty() {
-        let int_end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let int_part = &rest[..int_end];
-        rest = &rest[int_end..];
-        let mut frac_part = "";
-        if let Some(r) = rest.strip_prefix('.') {
-            let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-            frac_part = &r[..end];
-            rest = &r[end..];
-        }
-        if int_part.is_empty() && frac_part.is_empty() {
-            return None;
-        }
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit: i128 = match &rest[..unit_end] {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return None,
-        };
-        rest = &rest[unit_end..];
-        let whole: i128 = if int_part.is_empty() {
-            0
-        } else {
-            int_part.parse().ok()?
-        };
-        let mut value = whole.checked_mul(unit)?;
-        let mut scale = unit;
-        for d in frac_part.bytes() {
-            scale /= 10;
-            if scale == 0 {
-                break;
-            }
-            value += i128::from(d - b'0') * scale;
-        }
-        total = total.checked_add(value)?;
-        if total > i128::from(i64::MAX) {
-            return None;
-        }
-    }
-    Some(if neg { -total } else { total })
-}
-
 impl Validate for HTTPRouteTimeouts {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
         self.request.validate(cx, &path.field("request"), report);
@@ -416,8 +351,8 @@ impl Validate for HTTPRouteTimeouts {
         let (Some(request), Some(backend)) = (&self.request, &self.backend_request) else {
             return;
         };
-        let req = parse_duration(request.as_str());
-        let back = parse_duration(backend.as_str());
+        let req = cel::duration(request.as_str());
+        let back = cel::duration(backend.as_str());
         let not_zero = req.map(|r| r != 0);
         let longer = match (back, req) {
             (Some(b), Some(r)) => Some(b > r),
@@ -426,16 +361,13 @@ impl Validate for HTTPRouteTimeouts {
         match (not_zero, longer) {
             (Some(false), _) | (_, Some(false)) => {}
             (Some(true), Some(true)) => report.cel(path, "object", MESSAGE, RULE),
-            _ => {
-                let bad = if req.is_none() { request } else { backend };
-                report.cel_error(
-                    path,
-                    "object",
-                    &format!("time: invalid duration \"{}\"", bad.as_str()),
-                    MESSAGE,
-                    RULE,
-                );
-            }
+            _ => report.cel_error(
+                path,
+                "object",
+                cel::DURATION_CONVERSION_ERROR,
+                MESSAGE,
+                RULE,
+            ),
         }
     }
 }
@@ -1037,16 +969,6 @@ mod tests {
             &mut r,
         );
         details(&r)
-    }
-
-    #[test]
-    fn durations_parse_as_go_does() {
-        assert_eq!(parse_duration("1h30m"), Some(5_400_000_000_000));
-        assert_eq!(parse_duration("100ms"), Some(100_000_000));
-        assert_eq!(parse_duration("0"), Some(0));
-        assert_eq!(parse_duration("1.5s"), Some(1_500_000_000));
-        assert_eq!(parse_duration("1d"), None);
-        assert_eq!(parse_duration(""), None);
     }
 
     fn timeouts(request: &str, backend: &str) -> Vec<String> {

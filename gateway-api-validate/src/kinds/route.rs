@@ -158,15 +158,19 @@ pub(crate) fn validate_common_route_spec(
     }
 }
 
-/// The experimental rule on a route's `rules` list: every named rule's name occurs once.
+/// The experimental rule on a route's `rules` list: every named rule's name occurs once
+/// (HTTPRoute, GRPCRoute and the v1alpha2 L4 routes; the standard CRDs do not have it).
 /// `names` yields each rule's `name` (None when unset); `path` is the `rules` list.
 pub(crate) fn unique_rule_names<'a>(
     names: impl Iterator<Item = Option<&'a str>> + Clone,
+    cx: &Context,
     path: &Path<'_>,
     report: &mut Report,
 ) {
-    // spec: HTTPRouteSpec.Rules / GRPCRouteSpec.Rules (experimental), "Rule name must be
-    // unique within the route".
+    if cx.channel != Channel::Experimental {
+        return;
+    }
+    // spec: <Route>Spec.Rules (experimental), "Rule name must be unique within the route".
     let ok = names
         .clone()
         .flatten()
@@ -305,15 +309,54 @@ mod tests {
     }
 
     #[test]
-    fn rule_names_must_be_unique() {
+    fn one_missing_section_name_is_rejected_and_namespaces_distinguish_parents() {
+        let m = messages(
+            vec![parent("gw", None, None), parent("gw", None, None)],
+            Channel::Standard,
+        );
+        assert_eq!(m.len(), 1);
+        assert!(m[0].starts_with("sectionName must be unique"));
+        let mut a = parent("gw", None, None);
+        let mut b = parent("gw", Some("x"), None);
+        a.namespace = Some("n1".into());
+        b.namespace = Some("n2".into());
+        assert!(messages(vec![a, b], Channel::Standard).is_empty());
+        let m = messages(
+            vec![parent("gw", None, Some(80)), parent("gw", None, None)],
+            Channel::Experimental,
+        );
+        assert_eq!(
+            m,
+            [
+                "sectionName or port must be specified when parentRefs includes 2 or more references to the same parent"
+            ]
+        );
+    }
+
+    #[test]
+    fn rule_names_must_be_unique_in_experimental_only() {
+        let names = [Some("a"), None, Some("a")];
+        let (std, exp) = (
+            Context::new(Channel::Standard),
+            Context::new(Channel::Experimental),
+        );
         let mut r = Report::default();
-        unique_rule_names([Some("a"), None, None].into_iter(), &Path::ROOT, &mut r);
+        unique_rule_names(names.into_iter(), &std, &Path::ROOT, &mut r);
         assert!(r.is_empty());
         unique_rule_names(
-            [Some("a"), None, Some("a")].into_iter(),
+            [Some("a"), None, None].into_iter(),
+            &exp,
             &Path::ROOT,
             &mut r,
         );
+        unique_rule_names(
+            [None, None, Some("b")].into_iter(),
+            &exp,
+            &Path::ROOT,
+            &mut r,
+        );
+        assert!(r.is_empty());
+        unique_rule_names(names.into_iter(), &exp, &Path::ROOT, &mut r);
         assert_eq!(r.violations.len(), 1);
     }
 }

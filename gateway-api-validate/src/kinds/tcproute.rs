@@ -3,14 +3,14 @@
 use gateway_api_types::v1::{TCPRouteRule, TCPRouteSpec, TCPRouteStatus};
 use gateway_api_types::v1alpha2;
 
-use crate::kinds::route_common::{validate_l4_common, validate_rule_names};
+use crate::kinds::route::{unique_rule_names, validate_common_route_spec};
 use crate::path::Path;
 use crate::validate::{Context, Validate};
 use crate::violation::Report;
 
 impl Validate for TCPRouteSpec {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        validate_l4_common(&self.common_route_spec, cx, path, report);
+        validate_common_route_spec(&self.common_route_spec, cx, path, report);
         let rp = path.field("rules");
         report.min_items(&rp, self.rules.len(), 1);
         report.max_items(&rp, self.rules.len(), 1);
@@ -20,13 +20,13 @@ impl Validate for TCPRouteSpec {
 
 impl Validate for v1alpha2::TCPRouteSpec {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        validate_l4_common(&self.common_route_spec, cx, path, report);
+        validate_common_route_spec(&self.common_route_spec, cx, path, report);
         let rp = path.field("rules");
         report.min_items(&rp, self.rules.len(), 1);
         report.max_items(&rp, self.rules.len(), 16);
         // spec: TCPRouteSpec.Rules (v1alpha2, experimental), "Rule name must be unique within
         // the route".
-        validate_rule_names(
+        unique_rule_names(
             self.rules.iter().map(|r| r.name.as_deref()),
             cx,
             &rp,

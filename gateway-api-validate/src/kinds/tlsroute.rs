@@ -4,7 +4,8 @@
 use gateway_api_types::v1::{TLSRouteRule, TLSRouteSpec, TLSRouteStatus};
 use gateway_api_types::{v1alpha2, v1alpha3};
 
-use crate::kinds::route_common::{validate_l4_common, validate_rule_names};
+use crate::cel;
+use crate::kinds::route::{unique_rule_names, validate_common_route_spec};
 use crate::path::Path;
 use crate::pattern;
 use crate::validate::{Context, Validate};
@@ -24,26 +25,15 @@ fn rfc1123(h: &str) -> bool {
         .is_match(h)
 }
 
-/// The Kubernetes CEL library's `isIP(string)`: an IPv4 or IPv6 address without a zone, and not
-/// an IPv4-mapped IPv6 address (Go's `netip.ParseAddr` is as strict as Rust's parsers here:
-/// no leading zeros in IPv4 octets).
-pub(crate) fn cel_is_ip(s: &str) -> bool {
-    match s.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(_)) => true,
-        Ok(std::net::IpAddr::V6(a)) => a.to_ipv4_mapped().is_none(),
-        Err(_) => false,
-    }
-}
-
 impl Validate for TLSRouteSpec {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        validate_l4_common(&self.common_route_spec, cx, path, report);
+        validate_common_route_spec(&self.common_route_spec, cx, path, report);
         let hp = path.field("hostnames");
         report.min_items(&hp, self.hostnames.len(), 1);
         report.max_items(&hp, self.hostnames.len(), 1024);
         self.hostnames.validate(cx, &hp, report);
         // spec: TLSRouteSpec.Hostnames, "Hostnames cannot contain an IP".
-        if self.hostnames.iter().any(|h| cel_is_ip(h.as_str())) {
+        if self.hostnames.iter().any(|h| cel::is_ip(h.as_str())) {
             report.cel(
                 &hp,
                 "array",
@@ -92,7 +82,7 @@ impl Validate for v1alpha3::TLSRouteSpec {
 
 impl Validate for v1alpha2::TLSRouteSpec {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        validate_l4_common(&self.common_route_spec, cx, path, report);
+        validate_common_route_spec(&self.common_route_spec, cx, path, report);
         if let Some(hosts) = &self.hostnames {
             let hp = path.field("hostnames");
             report.max_items(&hp, hosts.len(), 1024);
@@ -103,7 +93,7 @@ impl Validate for v1alpha2::TLSRouteSpec {
         report.max_items(&rp, self.rules.len(), 16);
         // spec: TLSRouteSpec.Rules (v1alpha2, experimental), "Rule name must be unique within
         // the route".
-        validate_rule_names(
+        unique_rule_names(
             self.rules.iter().map(|r| r.name.as_deref()),
             cx,
             &rp,
@@ -160,9 +150,6 @@ mod tests {
             d,
             ["spec.hostnames: Invalid value: \"array\": Hostnames cannot contain an IP"]
         );
-        assert!(cel_is_ip("::1"));
-        assert!(!cel_is_ip("::ffff:1.2.3.4"));
-        assert!(!cel_is_ip("01.2.3.4"));
     }
 
     #[test]

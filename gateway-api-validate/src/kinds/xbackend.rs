@@ -6,21 +6,16 @@ use gateway_api_types::x::v1alpha1::{
     BackendTLSMode, BackendType, ExternalHostnameBackend,
 };
 
+use crate::cel;
+use crate::check_enum;
 use crate::path::Path;
 use crate::shared::{conditions, port};
 use crate::validate::{Context, Validate};
 use crate::violation::Report;
-use crate::{check_enum, pattern};
 
 /// CEL rule on `spec`: `externalHostname` goes with type `ExternalHostname` only.
 pub(crate) const RULE_EXTERNAL_HOSTNAME: &str =
     "self.type == 'ExternalHostname' ? has(self.externalHostname) : !has(self.externalHostname)";
-
-/// The Kubernetes CEL library's `format.dns1123Label().validate(s) == null`: at most 63
-/// characters of `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
-pub(crate) fn is_dns1123_label(s: &str) -> bool {
-    s.len() <= 63 && pattern!(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").0.is_match(s)
-}
 
 impl Validate for BackendSpec {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
@@ -56,7 +51,7 @@ impl Validate for BackendPort {
             let np = path.field("name");
             report.max_length(&np, name, 63);
             // spec: BackendPort.Name, "Name must be a valid DNS label".
-            if !(name.is_empty() || is_dns1123_label(name)) {
+            if !(name.is_empty() || cel::is_dns1123_label(name)) {
                 report.cel(
                     &np,
                     "string",
