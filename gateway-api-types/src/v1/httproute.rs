@@ -777,10 +777,11 @@ pub struct HTTPAuthConfig {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ForwardBodyConfig {
-    /// Maximum body bytes buffered and sent (0 or unset: none).
+    /// Maximum body bytes buffered and sent (0 or unset: none). Go declares it `uint16`, but
+    /// the CRD sets no bound, so any integer the API server stores is accepted here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(schema_with = "integer_schema")]
-    pub max_size: Option<u16>,
+    pub max_size: Option<i64>,
 }
 
 /// A weighted backend of a rule, with its own filters. spec: `HTTPBackendRef`.
