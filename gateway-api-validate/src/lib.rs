@@ -105,9 +105,59 @@ fn validate_metadata(object: &GatewayObject, report: &mut Report) {
     }
 }
 
+/// The API group of the kinds that only the experimental channel installs (XBackend, XMesh,
+/// XBackendTrafficPolicy...).
+pub const EXPERIMENTAL_GROUP: &str = "gateway.networking.x-k8s.io";
+
+/// Whether an API server with the CRDs of `channel` serves `kind` at `api_version`; when it
+/// does not, the violation it amounts to (at `apiVersion`, [`ViolationKind::NotSupported`]).
+///
+/// The standard channel's CRDs list the alpha versions (TLSRoute, TCPRoute and UDPRoute
+/// `v1alpha2`, TLSRoute and BackendTLSPolicy `v1alpha3`) without serving them, and do not
+/// define the kinds of [`EXPERIMENTAL_GROUP`] at all. The API server answers such a request
+/// with kubectl's `no matches for kind … in version …`.
+pub fn not_served(api_version: &str, kind: &str, channel: Channel) -> Option<Violation> {
+    if channel != Channel::Standard {
+        return None;
+    }
+    let (group, version) = api_version.split_once('/')?;
+    let why = if group == EXPERIMENTAL_GROUP {
+        format!(
+            "the kind {kind} needs the experimental channel: the standard channel does not define it"
+        )
+    } else if group == "gateway.networking.k8s.io" && version.contains("alpha") {
+        format!(
+            "version {version} of {kind} is not served in the standard channel (only in the experimental channel)"
+        )
+    } else {
+        return None;
+    };
+    Some(Violation {
+        field: "apiVersion".into(),
+        kind: ViolationKind::NotSupported,
+        value: Some(violation::quote(api_version)),
+        detail: format!("no matches for kind \"{kind}\" in version \"{api_version}\": {why}"),
+        origin: Origin::ApiServer,
+    })
+}
+
+/// [`not_served`] for an object, as a report (empty when the version is served).
+fn served(object: &GatewayObject, channel: Channel) -> Result<(), Report> {
+    match not_served(object.api_version(), object.kind(), channel) {
+        None => Ok(()),
+        Some(v) => Err(Report {
+            violations: vec![v],
+        }),
+    }
+}
+
 /// Validates an object as the API server stores it (defaults applied, only fields of
-/// `channel`): metadata name, and `spec` against every rule of its kind and version.
+/// `channel`): metadata name, and `spec` against every rule of its kind and version. A version
+/// the channel does not serve gets one violation at `apiVersion` (see [`not_served`]) instead.
 pub fn validate(object: &GatewayObject, channel: Channel) -> Report {
+    if let Err(r) = served(object, channel) {
+        return r;
+    }
     let cx = Context::new(channel);
     let mut report = Report::default();
     validate_metadata(object, &mut report);
@@ -119,7 +169,11 @@ pub fn validate(object: &GatewayObject, channel: Channel) -> Report {
 
 /// Validates an object as written in a manifest: the fields `channel` does not define are
 /// pruned (as the API server prunes them), CRD defaults are applied, then [`validate`] runs.
+/// A version the channel does not serve gets one violation at `apiVersion` (see [`not_served`]).
 pub fn validate_manifest(object: &GatewayObject, channel: Channel) -> Report {
+    if let Err(r) = served(object, channel) {
+        return r;
+    }
     match object.normalized(channel) {
         Ok(o) => validate(&o, channel),
         Err(e) => {
@@ -136,9 +190,20 @@ pub fn validate_manifest(object: &GatewayObject, channel: Channel) -> Report {
     }
 }
 
-/// Validates dynamic JSON of a Gateway API kind: type errors become violations at their field,
-/// then [`validate_manifest`] runs.
+/// Validates dynamic JSON of a Gateway API kind: a version `channel` does not serve is reported
+/// as by [`validate_manifest`], type errors become violations at their field, then
+/// [`validate_manifest`] runs.
 pub fn validate_value(value: &serde_json::Value, channel: Channel) -> Report {
+    // Checked before parsing: a build without the `experimental` feature has no types for the
+    // experimental-only kinds.
+    let field = |name: &str| value.get(name).and_then(serde_json::Value::as_str);
+    if let (Some(api_version), Some(kind)) = (field("apiVersion"), field("kind"))
+        && let Some(v) = not_served(api_version, kind, channel)
+    {
+        return Report {
+            violations: vec![v],
+        };
+    }
     let mut report = Report::default();
     for doc in parse_value(value.clone(), &Location::default()) {
         match doc {
@@ -166,6 +231,9 @@ pub fn validate_value(value: &serde_json::Value, channel: Channel) -> Report {
 /// Validates an update: the new object as [`validate_manifest`] does, plus the transition
 /// rules (`self == oldSelf`) between `old` and `new`.
 pub fn validate_update(old: &GatewayObject, new: &GatewayObject, channel: Channel) -> Report {
+    if let Err(r) = served(new, channel) {
+        return r;
+    }
     let mut report = validate_manifest(new, channel);
     let root = Path::ROOT;
     let spec = root.field("spec");
@@ -186,8 +254,12 @@ pub fn validate_update(old: &GatewayObject, new: &GatewayObject, channel: Channe
 }
 
 /// Validates a status subresource update: the status against its schema. As the API server
-/// does for status updates, field paths are relative to `status` (`addresses[0].value`).
+/// does for status updates, field paths are relative to `status` (`addresses[0].value`). A
+/// version the channel does not serve gets one violation at `apiVersion` (see [`not_served`]).
 pub fn validate_status(object: &GatewayObject, channel: Channel) -> Report {
+    if let Err(r) = served(object, channel) {
+        return r;
+    }
     let cx = Context::new(channel);
     let mut report = Report::default();
     let root = Path::ROOT;
@@ -218,4 +290,146 @@ pub fn validate_status(object: &GatewayObject, channel: Channel) -> Report {
         _ => {}
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(api_version: &str, kind: &str, spec: serde_json::Value) -> GatewayObject {
+        let v = json!({
+            "apiVersion": api_version,
+            "kind": kind,
+            "metadata": {"name": "r", "namespace": "ns"},
+            "spec": spec,
+        });
+        parse_value(v, &Location::default())
+            .pop()
+            .expect("one document")
+            .expect("parses")
+            .object
+    }
+
+    /// A spec that parses (not necessarily valid) for each alpha kind.
+    fn alpha_spec(kind: &str) -> serde_json::Value {
+        match kind {
+            "BackendTLSPolicy" => json!({
+                "targetRefs": [{"group": "", "kind": "Service", "name": "s"}],
+                "validation": {"hostname": "example.com"},
+            }),
+            _ => json!({
+                "hostnames": ["example.com"],
+                "rules": [{"backendRefs": [{"name": "s"}]}],
+            }),
+        }
+    }
+
+    fn tcp_route(api_version: &str) -> GatewayObject {
+        // Invalid as well (a Service backend without a port): not served wins.
+        object(
+            api_version,
+            "TCPRoute",
+            json!({"rules": [{"backendRefs": [{"name": "s"}]}]}),
+        )
+    }
+
+    #[test]
+    fn alpha_versions_are_not_served_in_standard() {
+        let cases = [
+            ("gateway.networking.k8s.io/v1alpha2", "TCPRoute"),
+            ("gateway.networking.k8s.io/v1alpha2", "UDPRoute"),
+            ("gateway.networking.k8s.io/v1alpha2", "TLSRoute"),
+            ("gateway.networking.k8s.io/v1alpha3", "TLSRoute"),
+            ("gateway.networking.k8s.io/v1alpha3", "BackendTLSPolicy"),
+        ];
+        for (api_version, kind) in cases {
+            let o = object(api_version, kind, alpha_spec(kind));
+            for report in [
+                validate(&o, Channel::Standard),
+                validate_manifest(&o, Channel::Standard),
+                validate_status(&o, Channel::Standard),
+                validate_update(&o, &o, Channel::Standard),
+            ] {
+                assert_eq!(report.violations.len(), 1, "{kind} {api_version}");
+                let v = &report.violations[0];
+                assert_eq!(v.field, "apiVersion");
+                assert_eq!(v.kind, ViolationKind::NotSupported);
+                assert_eq!(v.origin, Origin::ApiServer);
+                assert!(
+                    v.detail.contains(
+                        "is not served in the standard channel (only in the experimental channel)"
+                    ),
+                    "{v}"
+                );
+            }
+        }
+        let r = validate_manifest(
+            &tcp_route("gateway.networking.k8s.io/v1alpha2"),
+            Channel::Standard,
+        );
+        assert_eq!(
+            r.violations[0].to_string(),
+            "apiVersion: Unsupported value: \"gateway.networking.k8s.io/v1alpha2\": no matches for kind \"TCPRoute\" in version \"gateway.networking.k8s.io/v1alpha2\": version v1alpha2 of TCPRoute is not served in the standard channel (only in the experimental channel)"
+        );
+    }
+
+    #[test]
+    fn served_versions_are_validated() {
+        // v1 is served in both channels: the schema is checked.
+        let r = validate_manifest(
+            &tcp_route("gateway.networking.k8s.io/v1"),
+            Channel::Standard,
+        );
+        assert_eq!(r.violations.len(), 1);
+        assert!(r.violations[0].detail.contains("Must have port"), "{r:?}");
+        assert!(
+            not_served(
+                "gateway.networking.k8s.io/v1beta1",
+                "HTTPRoute",
+                Channel::Standard
+            )
+            .is_none()
+        );
+        assert!(not_served("v1", "Service", Channel::Standard).is_none());
+        // Every version is served in the experimental channel.
+        for (api_version, kind) in [
+            ("gateway.networking.k8s.io/v1alpha2", "TCPRoute"),
+            ("gateway.networking.x-k8s.io/v1alpha1", "XBackend"),
+        ] {
+            assert!(not_served(api_version, kind, Channel::Experimental).is_none());
+        }
+        if cfg!(feature = "experimental") {
+            let r = validate_manifest(
+                &tcp_route("gateway.networking.k8s.io/v1alpha2"),
+                Channel::Experimental,
+            );
+            assert_eq!(r.violations.len(), 1);
+            assert!(r.violations[0].detail.contains("Must have port"), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn experimental_group_kinds_need_the_experimental_channel() {
+        let v = json!({
+            "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+            "kind": "XMesh",
+            "metadata": {"name": "m"},
+            "spec": {"controllerName": "example.com/mesh"},
+        });
+        let r = validate_value(&v, Channel::Standard);
+        assert_eq!(r.violations.len(), 1, "{r:?}");
+        let violation = &r.violations[0];
+        assert_eq!(violation.field, "apiVersion", "{violation}");
+        assert_eq!(violation.kind, ViolationKind::NotSupported);
+        assert!(
+            violation
+                .detail
+                .ends_with("the kind XMesh needs the experimental channel: the standard channel does not define it"),
+            "{violation}"
+        );
+        if cfg!(feature = "experimental") {
+            assert!(validate_value(&v, Channel::Experimental).is_empty());
+        }
+    }
 }

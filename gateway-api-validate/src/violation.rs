@@ -51,6 +51,9 @@ pub enum Origin {
     OpenApi,
     /// A CEL rule (`x-kubernetes-validations`) of the CRD; holds the rule's text.
     Cel(&'static str),
+    /// The API server itself rather than a rule of the schema: a version the channel's CRDs do
+    /// not serve, or CEL rules left unchecked because the schema validation already failed.
+    ApiServer,
 }
 
 /// One violation: where, what kind, and the detail.

@@ -65,7 +65,7 @@ mod tests {
     }
 
     #[test]
-    fn v1alpha2_rule_names_and_parent_rules_per_channel() {
+    fn v1alpha2_is_experimental_with_rule_names_and_port_parent_rules() {
         let v = serde_json::json!({
             "apiVersion": "gateway.networking.k8s.io/v1alpha2",
             "kind": "TCPRoute",
@@ -78,16 +78,24 @@ mod tests {
                 ],
             },
         });
-        assert_eq!(
-            messages(&v, Channel::Standard),
-            [
-                "spec.parentRefs: Invalid value: \"array\": sectionName must be unique when parentRefs includes 2 or more references to the same parent"
-            ]
-        );
+        // v1alpha2 is not served in the standard channel.
+        let standard = messages(&v, Channel::Standard);
+        assert_eq!(standard.len(), 1);
+        assert!(standard[0].starts_with("apiVersion: Unsupported value"));
         if cfg!(feature = "experimental") {
+            // Ports tell the parents apart in the experimental channel; rule names must differ.
             assert_eq!(
                 messages(&v, Channel::Experimental),
                 ["spec.rules: Invalid value: \"array\": Rule name must be unique within the route"]
+            );
+            let mut v = v;
+            v["spec"]["parentRefs"][1]["port"] = serde_json::json!(80);
+            v["spec"]["rules"][1]["name"] = serde_json::json!("b");
+            assert_eq!(
+                messages(&v, Channel::Experimental),
+                [
+                    "spec.parentRefs: Invalid value: \"array\": sectionName or port must be unique when parentRefs includes 2 or more references to the same parent"
+                ]
             );
         }
     }
