@@ -49,7 +49,7 @@ use gateway_api_types::{Channel, GatewayObject};
 
 pub use path::Path;
 pub use validate::{Context, Validate};
-pub use violation::{Origin, Report, Violation, ViolationKind};
+pub use violation::{CEL_NOT_CHECKED, Origin, Report, Violation, ViolationKind};
 
 /// Calls `$body` with `$o` bound to the typed object of every Gateway API variant; `$other`
 /// for everything else.
@@ -86,22 +86,41 @@ macro_rules! each_kind {
     };
 }
 
-/// Validates the metadata every object needs: a name that is a DNS subdomain.
+/// Validates the metadata every object needs: a name that is a DNS subdomain, worded as
+/// apimachinery's `ValidateObjectMeta` words it (every failure is an `Invalid value`, which does
+/// not keep the CEL rules from running; a missing name is `Required` and does).
 fn validate_metadata(object: &GatewayObject, report: &mut Report) {
     let root = Path::ROOT;
     let meta = root.field("metadata");
     let name = meta.field("name");
-    match object.metadata().name.as_deref() {
-        None | Some("") => report.required(&name),
-        Some(n) => report.string(
+    let Some(n) = object.metadata().name.as_deref().filter(|n| !n.is_empty()) else {
+        report.push(
             &name,
-            n,
+            ViolationKind::Required,
             None,
-            Some(253),
-            Some(pattern!(
-                r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-            )),
-        ),
+            "name or generateName is required".into(),
+            Origin::OpenApi,
+        );
+        return;
+    };
+    let mut invalid = |detail: String| {
+        report.push(
+            &name,
+            ViolationKind::Invalid,
+            Some(violation::quote(n)),
+            detail,
+            Origin::OpenApi,
+        );
+    };
+    // k8s.io/apimachinery/pkg/util/validation: IsDNS1123Subdomain.
+    if n.len() > 253 {
+        invalid("must be no more than 253 characters".into());
+    }
+    let (re, _) = pattern!(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+    if !re.is_match(n) {
+        invalid(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".into(),
+        );
     }
 }
 
@@ -164,6 +183,7 @@ pub fn validate(object: &GatewayObject, channel: Channel) -> Report {
     let root = Path::ROOT;
     let spec = root.field("spec");
     each_kind!(object, |o| o.spec.validate(&cx, &spec, &mut report), ());
+    report.skip_cel_when_blocked();
     report
 }
 
@@ -250,6 +270,7 @@ pub fn validate_update(old: &GatewayObject, new: &GatewayObject, channel: Channe
         }
         _ => {}
     }
+    report.skip_cel_when_blocked();
     report
 }
 
@@ -289,6 +310,7 @@ pub fn validate_status(object: &GatewayObject, channel: Channel) -> Report {
         GatewayObject::ListenerSet(o) => o.status.validate(&cx, &root, &mut report),
         _ => {}
     }
+    report.skip_cel_when_blocked();
     report
 }
 
@@ -431,5 +453,107 @@ mod tests {
         if cfg!(feature = "experimental") {
             assert!(validate_value(&v, Channel::Experimental).is_empty());
         }
+    }
+
+    fn details(r: &Report) -> Vec<String> {
+        r.violations.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn blocking_schema_errors_skip_the_cel_rules() {
+        let route = |backend: serde_json::Value| {
+            object(
+                "gateway.networking.k8s.io/v1",
+                "TCPRoute",
+                json!({"rules": [{"backendRefs": [backend]}]}),
+            )
+        };
+        // A pattern violation is not blocking: the CEL rule still runs.
+        let r = validate_manifest(
+            &route(json!({"name": "s", "namespace": "NS"})),
+            Channel::Standard,
+        );
+        assert_eq!(r.violations.len(), 2, "{r:?}");
+        assert!(matches!(r.violations[1].origin, Origin::Cel(_)));
+        // `Too long` is: the CEL violation is replaced by the API server's notice, last.
+        let long = "s".repeat(254);
+        let r = validate_manifest(&route(json!({"name": long})), Channel::Standard);
+        assert_eq!(
+            details(&r),
+            [
+                "spec.rules[0].backendRefs[0].name: Too long: may not be more than 253 bytes",
+                "Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
+            ]
+        );
+        let mut again = r.clone();
+        again.skip_cel_when_blocked();
+        assert_eq!(again, r);
+        // A missing name blocks as well; an invalid one does not.
+        let mut o = route(json!({"name": "s"}));
+        if let GatewayObject::TCPRoute(t) = &mut o {
+            t.metadata.name = None;
+        }
+        let r = validate(&o, Channel::Standard);
+        assert_eq!(r.violations.len(), 2, "{r:?}");
+        assert_eq!(
+            r.violations[0].to_string(),
+            "metadata.name: Required value: name or generateName is required"
+        );
+        assert_eq!(r.violations[1].detail, CEL_NOT_CHECKED);
+        if let GatewayObject::TCPRoute(t) = &mut o {
+            t.metadata.name = Some(format!("{}.", "a".repeat(253)));
+        }
+        let r = validate(&o, Channel::Standard);
+        assert_eq!(r.violations.len(), 3, "{r:?}");
+        assert_eq!(
+            r.violations[0].to_string(),
+            format!(
+                "metadata.name: Invalid value: \"{}.\": must be no more than 253 characters",
+                "a".repeat(253)
+            )
+        );
+        assert!(
+            r.violations[1]
+                .detail
+                .starts_with("a lowercase RFC 1123 subdomain")
+        );
+        assert!(r.violations[2].detail.contains("Must have port"));
+    }
+
+    #[test]
+    fn blocking_schema_errors_skip_the_transition_rules() {
+        let class = |controller: &str, description: &str| {
+            parse_value(
+                json!({
+                    "apiVersion": "gateway.networking.k8s.io/v1",
+                    "kind": "GatewayClass",
+                    "metadata": {"name": "c"},
+                    "spec": {"controllerName": controller, "description": description},
+                }),
+                &Location::default(),
+            )
+            .pop()
+            .expect("one document")
+            .expect("parses")
+            .object
+        };
+        let old = class("example.com/a", "");
+        let r = validate_update(&old, &class("example.com/b", ""), Channel::Standard);
+        assert_eq!(
+            details(&r),
+            ["spec.controllerName: Invalid value: \"string\": Value is immutable"]
+        );
+        let r = validate_update(
+            &old,
+            &class("example.com/b", &"d".repeat(65)),
+            Channel::Standard,
+        );
+        assert_eq!(
+            details(&r),
+            [
+                "spec.description: Too long: may not be more than 64 bytes",
+                &format!("Invalid value: \"null\": {CEL_NOT_CHECKED}"),
+            ]
+        );
     }
 }

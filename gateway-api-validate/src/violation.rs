@@ -122,10 +122,57 @@ pub struct Report {
     pub violations: Vec<Violation>,
 }
 
+/// What the API server reports when it did not evaluate the CEL rules because the schema
+/// validation already failed with a blocking error (see [`Report::skip_cel_when_blocked`]).
+pub const CEL_NOT_CHECKED: &str = "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation";
+
+impl ViolationKind {
+    /// Whether a schema violation of this kind keeps the API server from evaluating the CEL
+    /// rules: apiextensions-apiserver's `hasBlockingErr` (`pkg/registry/customresource/
+    /// strategy.go`) stops at `NotSupported`, `Required`, `TooLong`, `TooMany` and
+    /// `TypeInvalid` (a wrong JSON type, a parse error here).
+    pub fn blocks_cel(self) -> bool {
+        matches!(
+            self,
+            ViolationKind::NotSupported
+                | ViolationKind::Required
+                | ViolationKind::TooLong
+                | ViolationKind::TooMany
+        )
+    }
+}
+
 impl Report {
     /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
         self.violations.is_empty()
+    }
+
+    /// Applies the API server's order of validation: the CEL rules (transition rules included)
+    /// run only when the schema validation (OpenAPI constraints, object metadata, list keys)
+    /// found no blocking error ([`ViolationKind::blocks_cel`]). Otherwise the CEL violations
+    /// are dropped and one violation saying so ([`CEL_NOT_CHECKED`], at the object, as the API
+    /// server's `field.Invalid(nil, nil, …)`) ends the report. Applying it twice changes
+    /// nothing.
+    pub fn skip_cel_when_blocked(&mut self) {
+        let blocked = self
+            .violations
+            .iter()
+            .any(|v| v.origin == Origin::OpenApi && v.kind.blocks_cel());
+        if !blocked {
+            return;
+        }
+        self.violations
+            .retain(|v| !matches!(v.origin, Origin::Cel(_)));
+        if !self.violations.iter().any(|v| v.detail == CEL_NOT_CHECKED) {
+            self.violations.push(Violation {
+                field: String::new(),
+                kind: ViolationKind::Invalid,
+                value: Some(quote("null")),
+                detail: CEL_NOT_CHECKED.to_string(),
+                origin: Origin::ApiServer,
+            });
+        }
     }
 
     /// Records a violation.

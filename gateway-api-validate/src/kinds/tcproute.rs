@@ -117,8 +117,17 @@ mod tests {
             messages(&v, Channel::Standard),
             [
                 "spec.rules: Too many: 2: must have at most 1 items",
-                "spec.rules[0].backendRefs[0]: Invalid value: \"object\": Must have port for Service reference",
                 "spec.rules[1].backendRefs[0].weight: Invalid value: -1: spec.rules[1].backendRefs[0].weight in body should be greater than or equal to 0",
+                // `Too many` keeps the API server from evaluating the CEL rules (the port rule).
+                "Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
+            ]
+        );
+        let mut v = v;
+        v["spec"]["rules"].as_array_mut().expect("rules").pop();
+        assert_eq!(
+            messages(&v, Channel::Standard),
+            [
+                "spec.rules[0].backendRefs[0]: Invalid value: \"object\": Must have port for Service reference"
             ]
         );
     }
@@ -135,7 +144,9 @@ mod tests {
         assert_eq!(
             messages(&v, Channel::Experimental),
             [
-                "spec.useDefaultGateways: Unsupported value: \"Some\": supported values: \"All\", \"None\""
+                "spec.useDefaultGateways: Unsupported value: \"Some\": supported values: \"All\", \"None\"",
+                // `Unsupported value` keeps the API server from evaluating the CEL rules.
+                "Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
             ]
         );
         // The standard CRDs do not have the field: the API server prunes it.

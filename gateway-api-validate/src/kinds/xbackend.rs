@@ -206,16 +206,25 @@ mod tests {
             "status": {"parents": [{"controllerName": "example.com/c", "parentRef": {"name": "gw"}}]}
         });
         assert!(crate::validate_value(&ok, Channel::Experimental).is_empty());
+        let msgs = |v: &serde_json::Value| -> Vec<String> {
+            let r = crate::validate_value(v, Channel::Experimental);
+            r.violations.iter().map(ToString::to_string).collect()
+        };
         let mut bad = ok.clone();
-        bad["spec"]["protocol"] = "GRPC".into();
         bad["spec"]["tls"]["validation"]["subjectAltNames"] = serde_json::json!([{"type": "URI"}]);
-        let r = crate::validate_value(&bad, Channel::Experimental);
-        let msgs: Vec<String> = r.violations.iter().map(ToString::to_string).collect();
         assert_eq!(
-            msgs,
+            msgs(&bad),
+            [
+                "spec.tls.validation.subjectAltNames[0]: Invalid value: \"object\": SubjectAltName element must contain URI, if Type is set to URI"
+            ]
+        );
+        // An unsupported enum value keeps the API server from evaluating the CEL rules.
+        bad["spec"]["protocol"] = "GRPC".into();
+        assert_eq!(
+            msgs(&bad),
             [
                 "spec.protocol: Unsupported value: \"GRPC\": supported values: \"TCP\", \"HTTP\", \"HTTP2\", \"HTTP11\", \"H2C\", \"MCP\"",
-                "spec.tls.validation.subjectAltNames[0]: Invalid value: \"object\": SubjectAltName element must contain URI, if Type is set to URI",
+                "Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation",
             ]
         );
     }
