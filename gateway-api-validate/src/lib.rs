@@ -26,13 +26,24 @@
 //! ```
 //!
 //! Entry points:
-//! * [`validate`]: an object as the API server stores it (defaults applied) — what an admission
+//! * [`validate()`]: an object as the API server stores it (defaults applied) — what an admission
 //!   webhook or a controller holds;
 //! * [`validate_manifest`]: an object as written in a manifest (prunes fields the channel does not
 //!   define, applies defaults, then validates);
 //! * [`validate_value`]: dynamic JSON of a known kind;
 //! * [`validate_update`]: transition rules (`self == oldSelf`) between two versions of an object;
 //! * [`validate_status`]: a status subresource update.
+//!
+//! What the API server does besides the rules, done here too:
+//! * the channel decides what exists: with [`Channel::Standard`] the alpha versions (TLSRoute,
+//!   TCPRoute and UDPRoute `v1alpha2`, TLSRoute and BackendTLSPolicy `v1alpha3`) are not served
+//!   and the kinds of [`EXPERIMENTAL_GROUP`] are not defined, so every entry point reports one
+//!   violation at `apiVersion` (see [`not_served`]) instead of checking the schema;
+//! * the CEL rules run only when the schema validation found no blocking error (`Unsupported
+//!   value`, `Required value`, `Too long`, `Too many`); otherwise they are replaced by the API
+//!   server's notice [`CEL_NOT_CHECKED`] (see [`Report::skip_cel_when_blocked`]).
+//!
+//! [`Channel::Standard`]: gateway_api_types::Channel::Standard
 
 #![forbid(unsafe_code)]
 
@@ -135,6 +146,17 @@ pub const EXPERIMENTAL_GROUP: &str = "gateway.networking.x-k8s.io";
 /// `v1alpha2`, TLSRoute and BackendTLSPolicy `v1alpha3`) without serving them, and do not
 /// define the kinds of [`EXPERIMENTAL_GROUP`] at all. The API server answers such a request
 /// with kubectl's `no matches for kind … in version …`.
+///
+/// ```
+/// use gateway_api_types::Channel;
+/// use gateway_api_validate::{ViolationKind, not_served};
+///
+/// let v = not_served("gateway.networking.k8s.io/v1alpha2", "TCPRoute", Channel::Standard)
+///     .expect("v1alpha2 is not served in the standard channel");
+/// assert_eq!((v.field.as_str(), v.kind), ("apiVersion", ViolationKind::NotSupported));
+/// assert!(not_served("gateway.networking.k8s.io/v1alpha2", "TCPRoute", Channel::Experimental).is_none());
+/// assert!(not_served("gateway.networking.k8s.io/v1", "TCPRoute", Channel::Standard).is_none());
+/// ```
 pub fn not_served(api_version: &str, kind: &str, channel: Channel) -> Option<Violation> {
     if channel != Channel::Standard {
         return None;
@@ -188,7 +210,7 @@ pub fn validate(object: &GatewayObject, channel: Channel) -> Report {
 }
 
 /// Validates an object as written in a manifest: the fields `channel` does not define are
-/// pruned (as the API server prunes them), CRD defaults are applied, then [`validate`] runs.
+/// pruned (as the API server prunes them), CRD defaults are applied, then [`validate()`] runs.
 /// A version the channel does not serve gets one violation at `apiVersion` (see [`not_served`]).
 pub fn validate_manifest(object: &GatewayObject, channel: Channel) -> Report {
     if let Err(r) = served(object, channel) {
