@@ -284,11 +284,11 @@ pub fn validate_update(old: &GatewayObject, new: &GatewayObject, channel: Channe
             kinds::gatewayclass::validate_update(&o.spec, &n.spec, &spec, &mut report)
         }
         (GatewayObject::GatewayClassV1beta1(o), GatewayObject::GatewayClassV1beta1(n)) => {
-            kinds::gatewayclass::validate_update(&o.spec, &n.spec, &spec, &mut report)
+            kinds::gatewayclass::validate_update(&o.spec.0, &n.spec.0, &spec, &mut report)
         }
         #[cfg(feature = "experimental")]
         (GatewayObject::XMesh(o), GatewayObject::XMesh(n)) => {
-            kinds::xmesh::validate_update(&o.spec, &n.spec, &spec, &mut report)
+            kinds::gatewayclass::validate_update(&o.spec, &n.spec, &spec, &mut report)
         }
         _ => {}
     }

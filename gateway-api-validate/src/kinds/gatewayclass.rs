@@ -1,28 +1,88 @@
 //! GatewayClass (v1, v1beta1). spec: `apis/v1/gatewayclass_types.go`.
 
+use gateway_api_types::shared::GatewayController;
 use gateway_api_types::v1::{GatewayClassSpec, GatewayClassStatus, ParametersReference};
 use gateway_api_types::v1beta1;
 
-use crate::check::map_key;
 use crate::path::Path;
-use crate::shared::conditions;
 use crate::validate::{Context, Validate};
 use crate::violation::Report;
 
 /// Transition rule on `spec.controllerName`.
 pub(crate) const RULE_IMMUTABLE: &str = "self == oldSelf";
 
-impl Validate for GatewayClassSpec {
-    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        self.controller_name
-            .validate(cx, &path.field("controllerName"), report);
-        self.parameters_ref
-            .validate(cx, &path.field("parametersRef"), report);
-        if let Some(d) = &self.description {
-            report.max_length(&path.field("description"), d, 64);
-        }
-    }
+/// The spec of a class-like kind (GatewayClass, XMesh: the same fields and constraints).
+pub(crate) trait ClassSpec {
+    /// `spec.controllerName`, immutable once set.
+    fn controller_name(&self) -> &GatewayController;
 }
+
+/// Implements [`Validate`] for the spec and status of a class-like kind (GatewayClass, XMesh)
+/// and [`ClassSpec`] for the spec.
+macro_rules! class_types {
+    ($spec:ty, $status:ty) => {
+        impl $crate::validate::Validate for $spec {
+            fn validate(
+                &self,
+                cx: &$crate::validate::Context,
+                path: &$crate::path::Path<'_>,
+                report: &mut $crate::violation::Report,
+            ) {
+                $crate::validate::Validate::validate(
+                    &self.controller_name,
+                    cx,
+                    &path.field("controllerName"),
+                    report,
+                );
+                $crate::validate::Validate::validate(
+                    &self.parameters_ref,
+                    cx,
+                    &path.field("parametersRef"),
+                    report,
+                );
+                if let Some(d) = &self.description {
+                    report.max_length(&path.field("description"), d, 64);
+                }
+            }
+        }
+
+        impl $crate::kinds::gatewayclass::ClassSpec for $spec {
+            fn controller_name(&self) -> &gateway_api_types::shared::GatewayController {
+                &self.controller_name
+            }
+        }
+
+        impl $crate::validate::Validate for $status {
+            fn validate(
+                &self,
+                _cx: &$crate::validate::Context,
+                path: &$crate::path::Path<'_>,
+                report: &mut $crate::violation::Report,
+            ) {
+                if let Some(c) = &self.conditions {
+                    $crate::shared::conditions(report, &path.field("conditions"), c, None, 8);
+                }
+                if let Some(features) = &self.supported_features {
+                    let p = path.field("supportedFeatures");
+                    report.max_items(&p, features.len(), 64);
+                    report.unique(
+                        &p,
+                        features.iter().map(|f| {
+                            (
+                                f.name.as_str(),
+                                $crate::check::map_key(&[("name", &f.name)]),
+                            )
+                        }),
+                    );
+                }
+            }
+        }
+    };
+}
+#[cfg(feature = "experimental")]
+pub(crate) use class_types;
+
+class_types!(GatewayClassSpec, GatewayClassStatus);
 
 impl Validate for v1beta1::GatewayClassSpec {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
@@ -40,33 +100,15 @@ impl Validate for ParametersReference {
     }
 }
 
-impl Validate for GatewayClassStatus {
-    fn validate(&self, _cx: &Context, path: &Path<'_>, report: &mut Report) {
-        if let Some(c) = &self.conditions {
-            conditions(report, &path.field("conditions"), c, None, 8);
-        }
-        if let Some(features) = &self.supported_features {
-            let p = path.field("supportedFeatures");
-            report.max_items(&p, features.len(), 64);
-            report.unique(
-                &p,
-                features
-                    .iter()
-                    .map(|f| (f.name.as_str(), map_key(&[("name", &f.name)]))),
-            );
-        }
-    }
-}
-
-/// Transition rules: `controllerName` cannot change (spec: GatewayClassSpec.ControllerName,
-/// "This field is immutable").
-pub(crate) fn validate_update(
-    old: &GatewayClassSpec,
-    new: &GatewayClassSpec,
+/// Transition rules of a class-like spec: `controllerName` cannot change (spec:
+/// GatewayClassSpec.ControllerName, MeshSpec.ControllerName, "Value is immutable").
+pub(crate) fn validate_update<S: ClassSpec>(
+    old: &S,
+    new: &S,
     path: &Path<'_>,
     report: &mut Report,
 ) {
-    if old.controller_name != new.controller_name {
+    if old.controller_name() != new.controller_name() {
         report.cel(
             &path.field("controllerName"),
             "string",

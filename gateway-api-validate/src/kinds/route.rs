@@ -88,73 +88,49 @@ pub(crate) fn validate_common_route_spec(
     let p = path.field("parentRefs");
     report.max_items(&p, refs.len(), 32);
     refs.validate(cx, &p, report);
-    if cx.channel == Channel::Experimental {
-        // spec: CommonRouteSpec.ParentRefs (experimental), "sectionName or port must be
-        // specified when parentRefs includes 2 or more references to the same parent".
-        let specified = refs.iter().all(|p1| {
-            refs.iter().all(|p2| {
-                !same_parent(p1, p2)
-                    || (blank(p1.section_name.as_deref()) == blank(p2.section_name.as_deref())
-                        && no_port(p1) == no_port(p2))
-            })
-        });
-        if !specified {
-            report.cel(
-                &p,
-                "array",
-                "sectionName or port must be specified when parentRefs includes 2 or more references to the same parent",
-                RULE_PARENT_SECTION_OR_PORT_SPECIFIED,
-            );
-        }
-        // spec: CommonRouteSpec.ParentRefs (experimental), "sectionName or port must be unique
-        // when parentRefs includes 2 or more references to the same parent".
-        let unique = refs.iter().all(|p1| {
-            refs.iter()
-                .filter(|p2| same_parent(p1, p2) && same_section(p1, p2) && same_port(p1, p2))
-                .count()
-                == 1
-        });
-        if !unique {
-            report.cel(
-                &p,
-                "array",
-                "sectionName or port must be unique when parentRefs includes 2 or more references to the same parent",
-                RULE_PARENT_SECTION_OR_PORT_UNIQUE,
-            );
-        }
+    // spec: CommonRouteSpec.ParentRefs, "sectionName must be specified when parentRefs
+    // includes 2 or more references to the same parent" and "sectionName must be unique when
+    // parentRefs includes 2 or more references to the same parent". The experimental CRDs
+    // count `port` as well ("sectionName or port must be ...").
+    let (ports, specified_message, specified_rule, unique_message, unique_rule) = if cx.channel
+        == Channel::Experimental
+    {
+        (
+            true,
+            "sectionName or port must be specified when parentRefs includes 2 or more references to the same parent",
+            RULE_PARENT_SECTION_OR_PORT_SPECIFIED,
+            "sectionName or port must be unique when parentRefs includes 2 or more references to the same parent",
+            RULE_PARENT_SECTION_OR_PORT_UNIQUE,
+        )
     } else {
-        // spec: CommonRouteSpec.ParentRefs (standard), "sectionName must be specified when
-        // parentRefs includes 2 or more references to the same parent".
-        let specified = refs.iter().all(|p1| {
-            refs.iter().all(|p2| {
-                !same_parent(p1, p2)
-                    || blank(p1.section_name.as_deref()) == blank(p2.section_name.as_deref())
+        (
+            false,
+            "sectionName must be specified when parentRefs includes 2 or more references to the same parent",
+            RULE_PARENT_SECTION_SPECIFIED,
+            "sectionName must be unique when parentRefs includes 2 or more references to the same parent",
+            RULE_PARENT_SECTION_UNIQUE,
+        )
+    };
+    let specified = refs.iter().all(|p1| {
+        refs.iter().all(|p2| {
+            !same_parent(p1, p2)
+                || (blank(p1.section_name.as_deref()) == blank(p2.section_name.as_deref())
+                    && (!ports || no_port(p1) == no_port(p2)))
+        })
+    });
+    if !specified {
+        report.cel(&p, "array", specified_message, specified_rule);
+    }
+    let unique = refs.iter().all(|p1| {
+        refs.iter()
+            .filter(|p2| {
+                same_parent(p1, p2) && same_section(p1, p2) && (!ports || same_port(p1, p2))
             })
-        });
-        if !specified {
-            report.cel(
-                &p,
-                "array",
-                "sectionName must be specified when parentRefs includes 2 or more references to the same parent",
-                RULE_PARENT_SECTION_SPECIFIED,
-            );
-        }
-        // spec: CommonRouteSpec.ParentRefs (standard), "sectionName must be unique when
-        // parentRefs includes 2 or more references to the same parent".
-        let unique = refs.iter().all(|p1| {
-            refs.iter()
-                .filter(|p2| same_parent(p1, p2) && same_section(p1, p2))
-                .count()
-                == 1
-        });
-        if !unique {
-            report.cel(
-                &p,
-                "array",
-                "sectionName must be unique when parentRefs includes 2 or more references to the same parent",
-                RULE_PARENT_SECTION_UNIQUE,
-            );
-        }
+            .count()
+            == 1
+    });
+    if !unique {
+        report.cel(&p, "array", unique_message, unique_rule);
     }
 }
 
@@ -192,6 +168,72 @@ pub(crate) fn unique_strings<'a>(
     items: impl IntoIterator<Item = &'a str>,
 ) {
     report.unique(path, items.into_iter().map(|s| (s, quote(s))));
+}
+
+/// An L4 route's rule (TLSRoute, TCPRoute, UDPRoute: the same shape in every version): an
+/// optional name and 1 to 16 backends.
+pub(crate) trait L4Rule: Validate {
+    /// The rule's `name`.
+    fn name(&self) -> Option<&str>;
+}
+
+/// Implements [`Validate`] for an L4 route's rule and status types, and [`L4Rule`] for the
+/// rule.
+macro_rules! l4_route_types {
+    ($rule:ty, $status:ty) => {
+        impl $crate::validate::Validate for $rule {
+            fn validate(
+                &self,
+                cx: &$crate::validate::Context,
+                path: &$crate::path::Path<'_>,
+                report: &mut $crate::violation::Report,
+            ) {
+                $crate::validate::Validate::validate(&self.name, cx, &path.field("name"), report);
+                let bp = path.field("backendRefs");
+                report.min_items(&bp, self.backend_refs.len(), 1);
+                report.max_items(&bp, self.backend_refs.len(), 16);
+                $crate::validate::Validate::validate(&self.backend_refs, cx, &bp, report);
+            }
+        }
+
+        impl $crate::kinds::route::L4Rule for $rule {
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+        }
+
+        impl $crate::validate::Validate for $status {
+            fn validate(
+                &self,
+                cx: &$crate::validate::Context,
+                path: &$crate::path::Path<'_>,
+                report: &mut $crate::violation::Report,
+            ) {
+                $crate::validate::Validate::validate(&self.route_status, cx, path, report);
+            }
+        }
+    };
+}
+pub(crate) use l4_route_types;
+
+/// The `rules` list of an L4 route at `path`: exactly one rule in v1; 1 to 16 in v1alpha2, whose
+/// experimental CRDs also want unique rule names ("Rule name must be unique within the
+/// route").
+pub(crate) fn l4_rules<R: L4Rule>(
+    rules: &[R],
+    v1alpha2: bool,
+    cx: &Context,
+    path: &Path<'_>,
+    report: &mut Report,
+) {
+    report.min_items(path, rules.len(), 1);
+    report.max_items(path, rules.len(), if v1alpha2 { 16 } else { 1 });
+    if v1alpha2 {
+        unique_rule_names(rules.iter().map(L4Rule::name), cx, path, report);
+    }
+    for (i, r) in rules.iter().enumerate() {
+        r.validate(cx, &path.index(i), report);
+    }
 }
 
 impl Validate for SessionPersistence {

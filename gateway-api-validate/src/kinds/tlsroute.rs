@@ -5,7 +5,7 @@ use gateway_api_types::v1::{TLSRouteRule, TLSRouteSpec, TLSRouteStatus};
 use gateway_api_types::{v1alpha2, v1alpha3};
 
 use crate::cel;
-use crate::kinds::route::{unique_rule_names, validate_common_route_spec};
+use crate::kinds::route::{l4_route_types, l4_rules, validate_common_route_spec};
 use crate::path::Path;
 use crate::pattern;
 use crate::validate::{Context, Validate};
@@ -67,10 +67,7 @@ impl Validate for TLSRouteSpec {
                 RULE_HOSTNAME_WILDCARD,
             );
         }
-        let rp = path.field("rules");
-        report.min_items(&rp, self.rules.len(), 1);
-        report.max_items(&rp, self.rules.len(), 1);
-        self.rules.validate(cx, &rp, report);
+        l4_rules(&self.rules, false, cx, &path.field("rules"), report);
     }
 }
 
@@ -88,36 +85,11 @@ impl Validate for v1alpha2::TLSRouteSpec {
             report.max_items(&hp, hosts.len(), 1024);
             hosts.validate(cx, &hp, report);
         }
-        let rp = path.field("rules");
-        report.min_items(&rp, self.rules.len(), 1);
-        report.max_items(&rp, self.rules.len(), 16);
-        // spec: TLSRouteSpec.Rules (v1alpha2, experimental), "Rule name must be unique within
-        // the route".
-        unique_rule_names(
-            self.rules.iter().map(|r| r.name.as_deref()),
-            cx,
-            &rp,
-            report,
-        );
-        self.rules.validate(cx, &rp, report);
+        l4_rules(&self.rules, true, cx, &path.field("rules"), report);
     }
 }
 
-impl Validate for TLSRouteRule {
-    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        self.name.validate(cx, &path.field("name"), report);
-        let bp = path.field("backendRefs");
-        report.min_items(&bp, self.backend_refs.len(), 1);
-        report.max_items(&bp, self.backend_refs.len(), 16);
-        self.backend_refs.validate(cx, &bp, report);
-    }
-}
-
-impl Validate for TLSRouteStatus {
-    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        self.route_status.validate(cx, path, report);
-    }
-}
+l4_route_types!(TLSRouteRule, TLSRouteStatus);
 
 #[cfg(test)]
 mod tests {

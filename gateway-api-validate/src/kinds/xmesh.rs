@@ -3,64 +3,18 @@
 
 use gateway_api_types::x::v1alpha1::{MeshSpec, MeshStatus};
 
-use crate::check::map_key;
-use crate::kinds::gatewayclass::RULE_IMMUTABLE;
-use crate::path::Path;
-use crate::shared::conditions;
-use crate::validate::{Context, Validate};
-use crate::violation::Report;
+use crate::kinds::gatewayclass::class_types;
 
-impl Validate for MeshSpec {
-    fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        self.controller_name
-            .validate(cx, &path.field("controllerName"), report);
-        self.parameters_ref
-            .validate(cx, &path.field("parametersRef"), report);
-        if let Some(d) = &self.description {
-            report.max_length(&path.field("description"), d, 64);
-        }
-    }
-}
-
-impl Validate for MeshStatus {
-    fn validate(&self, _cx: &Context, path: &Path<'_>, report: &mut Report) {
-        if let Some(c) = &self.conditions {
-            conditions(report, &path.field("conditions"), c, None, 8);
-        }
-        if let Some(features) = &self.supported_features {
-            let p = path.field("supportedFeatures");
-            report.max_items(&p, features.len(), 64);
-            report.unique(
-                &p,
-                features
-                    .iter()
-                    .map(|f| (f.name.as_str(), map_key(&[("name", &f.name)]))),
-            );
-        }
-    }
-}
-
-/// Transition rules: `controllerName` cannot change (spec: MeshSpec.ControllerName, "Value is
-/// immutable").
-pub(crate) fn validate_update(
-    old: &MeshSpec,
-    new: &MeshSpec,
-    path: &Path<'_>,
-    report: &mut Report,
-) {
-    if old.controller_name != new.controller_name {
-        report.cel(
-            &path.field("controllerName"),
-            "string",
-            "Value is immutable",
-            RULE_IMMUTABLE,
-        );
-    }
-}
+// The same fields and constraints as GatewayClass (the transition rule too:
+// `gatewayclass::validate_update`).
+class_types!(MeshSpec, MeshStatus);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::gatewayclass::validate_update;
+    use crate::path::Path;
+    use crate::violation::Report;
 
     fn spec(controller: &str) -> MeshSpec {
         MeshSpec {
