@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use gateway_api_types::conditions::Condition;
 use gateway_api_types::shared::{AddressType, Hostname, PortNumber, SectionName};
 use gateway_api_types::v1::{
     AllowedListeners, AllowedRoutes, FromNamespaces, FrontendTLSConfig, FrontendTLSValidation,
@@ -661,15 +662,7 @@ impl Validate for GatewayStatus {
             conditions(report, &path.field("conditions"), c, None, 8);
         }
         if let Some(listeners) = &self.listeners {
-            let p = path.field("listeners");
-            report.max_items(&p, listeners.len(), 64);
-            listeners.validate(cx, &p, report);
-            report.unique(
-                &p,
-                listeners
-                    .iter()
-                    .map(|l| (l.name.as_str(), map_key(&[("name", l.name.as_str())]))),
-            );
+            listener_statuses(listeners, |l| &l.name, cx, &path.field("listeners"), report);
         }
     }
 }
@@ -694,15 +687,57 @@ impl Validate for GatewayStatusAddress {
     }
 }
 
+/// A `listeners` status list (Gateway and ListenerSet): at most 64 entries, a map keyed by
+/// `name`.
+pub(crate) fn listener_statuses<L: Validate>(
+    listeners: &[L],
+    name: impl Fn(&L) -> &SectionName,
+    cx: &Context,
+    path: &Path<'_>,
+    report: &mut Report,
+) {
+    report.max_items(path, listeners.len(), 64);
+    for (i, l) in listeners.iter().enumerate() {
+        l.validate(cx, &path.index(i), report);
+    }
+    report.unique(
+        path,
+        listeners.iter().map(|l| {
+            let n = name(l).as_str();
+            (n, map_key(&[("name", n)]))
+        }),
+    );
+}
+
+/// One listener's status (Gateway `ListenerStatus`, ListenerSet `ListenerEntryStatus`: the
+/// same fields and constraints).
+pub(crate) fn listener_status(
+    name: &SectionName,
+    supported_kinds: Option<&Vec<RouteGroupKind>>,
+    listener_conditions: &[Condition],
+    cx: &Context,
+    path: &Path<'_>,
+    report: &mut Report,
+) {
+    name.validate(cx, &path.field("name"), report);
+    if let Some(kinds) = supported_kinds {
+        let p = path.field("supportedKinds");
+        report.max_items(&p, kinds.len(), 8);
+        kinds.validate(cx, &p, report);
+    }
+    conditions(
+        report,
+        &path.field("conditions"),
+        listener_conditions,
+        None,
+        8,
+    );
+}
+
 impl Validate for ListenerStatus {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        self.name.validate(cx, &path.field("name"), report);
-        if let Some(kinds) = &self.supported_kinds {
-            let p = path.field("supportedKinds");
-            report.max_items(&p, kinds.len(), 8);
-            kinds.validate(cx, &p, report);
-        }
-        conditions(report, &path.field("conditions"), &self.conditions, None, 8);
+        let kinds = self.supported_kinds.as_ref();
+        listener_status(&self.name, kinds, &self.conditions, cx, path, report);
     }
 }
 

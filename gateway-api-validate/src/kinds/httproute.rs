@@ -764,6 +764,23 @@ impl Validate for HTTPRequestMirrorFilter {
 /// The CEL rule of the CORS lists (`*` alone or not at all).
 const RULE_WILDCARD_ALONE: &str = "!('*' in self && self.size() > 1)";
 
+/// The CORS lists' rule `!('*' in self && self.size() > 1)`: `*` only on its own.
+fn wildcard_alone<'a>(
+    report: &mut Report,
+    path: &Path<'_>,
+    values: impl Iterator<Item = &'a str>,
+    message: &str,
+) {
+    let (mut wildcard, mut count) = (false, 0);
+    for v in values {
+        wildcard |= v == "*";
+        count += 1;
+    }
+    if wildcard && count > 1 {
+        report.cel(path, "array", message, RULE_WILDCARD_ALONE);
+    }
+}
+
 impl Validate for HTTPCORSFilter {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
         if let Some(l) = &self.allow_origins {
@@ -773,14 +790,12 @@ impl Validate for HTTPCORSFilter {
             unique_strings(report, &p, l.iter().map(|o| o.as_str()));
             // spec: HTTPCORSFilter.AllowOrigins, "AllowOrigins cannot contain '*' alongside
             // other origins".
-            if l.iter().any(|o| o.as_str() == "*") && l.len() > 1 {
-                report.cel(
-                    &p,
-                    "array",
-                    "AllowOrigins cannot contain '*' alongside other origins",
-                    RULE_WILDCARD_ALONE,
-                );
-            }
+            wildcard_alone(
+                report,
+                &p,
+                l.iter().map(|o| o.as_str()),
+                "AllowOrigins cannot contain '*' alongside other origins",
+            );
         }
         if let Some(l) = &self.allow_methods {
             let p = path.field("allowMethods");
@@ -791,14 +806,12 @@ impl Validate for HTTPCORSFilter {
             unique_strings(report, &p, l.iter().map(|m| m.as_str()));
             // spec: HTTPCORSFilter.AllowMethods, "AllowMethods cannot contain '*' alongside
             // other methods".
-            if l.iter().any(|m| m.as_str() == "*") && l.len() > 1 {
-                report.cel(
-                    &p,
-                    "array",
-                    "AllowMethods cannot contain '*' alongside other methods",
-                    RULE_WILDCARD_ALONE,
-                );
-            }
+            wildcard_alone(
+                report,
+                &p,
+                l.iter().map(|m| m.as_str()),
+                "AllowMethods cannot contain '*' alongside other methods",
+            );
         }
         if let Some(l) = &self.allow_headers {
             let p = path.field("allowHeaders");
@@ -807,14 +820,12 @@ impl Validate for HTTPCORSFilter {
             unique_strings(report, &p, l.iter().map(|h| h.as_str()));
             // spec: HTTPCORSFilter.AllowHeaders, "AllowHeaders cannot contain '*' alongside
             // other methods".
-            if l.iter().any(|h| h.as_str() == "*") && l.len() > 1 {
-                report.cel(
-                    &p,
-                    "array",
-                    "AllowHeaders cannot contain '*' alongside other methods",
-                    RULE_WILDCARD_ALONE,
-                );
-            }
+            wildcard_alone(
+                report,
+                &p,
+                l.iter().map(|h| h.as_str()),
+                "AllowHeaders cannot contain '*' alongside other methods",
+            );
         }
         if let Some(l) = &self.expose_headers {
             let p = path.field("exposeHeaders");

@@ -5,8 +5,7 @@ use gateway_api_types::v1::{
     ListenerEntry, ListenerEntryStatus, ListenerSetSpec, ListenerSetStatus, ParentGatewayReference,
 };
 
-use crate::check::map_key;
-use crate::kinds::gateway::{ListenerView, validate_listeners};
+use crate::kinds::gateway::{ListenerView, listener_status, listener_statuses, validate_listeners};
 use crate::path::Path;
 use crate::shared::conditions;
 use crate::validate::{Context, Validate};
@@ -60,28 +59,15 @@ impl Validate for ListenerSetStatus {
             conditions(report, &path.field("conditions"), c, None, 8);
         }
         if let Some(listeners) = &self.listeners {
-            let p = path.field("listeners");
-            report.max_items(&p, listeners.len(), 64);
-            listeners.validate(cx, &p, report);
-            report.unique(
-                &p,
-                listeners
-                    .iter()
-                    .map(|l| (l.name.as_str(), map_key(&[("name", l.name.as_str())]))),
-            );
+            listener_statuses(listeners, |l| &l.name, cx, &path.field("listeners"), report);
         }
     }
 }
 
 impl Validate for ListenerEntryStatus {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
-        self.name.validate(cx, &path.field("name"), report);
-        if let Some(kinds) = &self.supported_kinds {
-            let p = path.field("supportedKinds");
-            report.max_items(&p, kinds.len(), 8);
-            kinds.validate(cx, &p, report);
-        }
-        conditions(report, &path.field("conditions"), &self.conditions, None, 8);
+        let kinds = self.supported_kinds.as_ref();
+        listener_status(&self.name, kinds, &self.conditions, cx, path, report);
     }
 }
 

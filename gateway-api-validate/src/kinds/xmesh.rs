@@ -11,42 +11,6 @@ class_types!(MeshSpec, MeshStatus);
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::kinds::gatewayclass::validate_update;
-    use crate::path::Path;
-    use crate::violation::Report;
-
-    fn spec(controller: &str) -> MeshSpec {
-        MeshSpec {
-            controller_name: controller.into(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn controller_name_is_immutable() {
-        let root = Path::ROOT;
-        let mut r = Report::default();
-        validate_update(
-            &spec("a.io/x"),
-            &spec("a.io/y"),
-            &root.field("spec"),
-            &mut r,
-        );
-        assert_eq!(
-            r.violations[0].to_string(),
-            "spec.controllerName: Invalid value: \"string\": Value is immutable"
-        );
-        let mut r = Report::default();
-        validate_update(
-            &spec("a.io/x"),
-            &spec("a.io/x"),
-            &root.field("spec"),
-            &mut r,
-        );
-        assert!(r.is_empty());
-    }
-
     #[test]
     fn update_through_the_entry_point() {
         use gateway_api_types::Channel;
