@@ -39,6 +39,7 @@
 pub mod check;
 pub mod kinds;
 pub mod path;
+pub mod resolve;
 pub mod shared;
 pub mod validate;
 pub mod violation;

@@ -1,0 +1,728 @@
+//! Resolution of a whole configuration: what a Gateway API controller computes from every
+//! object at once — GatewayClass ownership, listener conflicts, Route attachment, hostname
+//! intersection, ReferenceGrants, backends, rule precedence — and the two things it produces:
+//! the **status** of every object it owns and the **data-plane configuration** of every Gateway.
+//!
+//! [`resolve`] is a pure function of a [`Snapshot`] and a [`Config`]: the same objects, in any
+//! order, give the same [`Resolution`] (every collection is ordered by identity, every tie is
+//! broken by the total order of [`precedence::MatchSummary`]).
+//!
+//! ```
+//! use gateway_api_types::parse_documents;
+//! use gateway_api_validate::resolve::{Config, ObjectStatus, Snapshot, resolve};
+//! use gateway_api_validate::resolve::snapshot::{ObjectKind, ObjectRef};
+//!
+//! let yaml = r#"
+//! apiVersion: gateway.networking.k8s.io/v1
+//! kind: GatewayClass
+//! metadata: {name: example}
+//! spec: {controllerName: example.com/gateway}
+//! ---
+//! apiVersion: gateway.networking.k8s.io/v1
+//! kind: Gateway
+//! metadata: {name: web, namespace: default}
+//! spec:
+//!   gatewayClassName: example
+//!   listeners: [{name: http, port: 80, protocol: HTTP}]
+//! ---
+//! apiVersion: gateway.networking.k8s.io/v1
+//! kind: HTTPRoute
+//! metadata: {name: store, namespace: default}
+//! spec:
+//!   parentRefs: [{name: web}]
+//!   rules: [{backendRefs: [{name: store, port: 8080}]}]
+//! "#;
+//! let objects: Vec<_> = parse_documents("x.yaml", yaml)
+//!     .into_iter()
+//!     .map(|d| d.unwrap().object)
+//!     .collect();
+//! let snapshot = Snapshot::from_objects(&objects).unwrap();
+//! let out = resolve(&snapshot, &Config::new("example.com/gateway"));
+//! let route = ObjectRef::new(ObjectKind::HTTPRoute, "default", "store");
+//! let Some(ObjectStatus::Route(status)) = out.statuses.get(&route) else { panic!() };
+//! let accepted = &status.parents[0].conditions[0];
+//! assert_eq!((accepted.type_.as_str(), accepted.status.as_str()), ("Accepted", "True"));
+//! // The Service does not exist: ResolvedRefs=False, BackendNotFound.
+//! assert_eq!(status.parents[0].conditions[1].reason, "BackendNotFound");
+//! assert_eq!(out.data_plane[0].listeners[0].rules.len(), 1);
+//! ```
+
+pub mod attachment;
+pub mod backend;
+pub mod gateway;
+pub mod gatewayclass;
+pub mod hostname;
+pub mod listener;
+pub mod precedence;
+pub mod reference_grant;
+pub mod route;
+pub mod snapshot;
+pub mod status;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gateway_api_types::conditions::{Condition, Time};
+use gateway_api_types::features::SupportedFeatureName;
+use gateway_api_types::policy::PolicyStatus;
+use gateway_api_types::shared::{GatewayController, RouteParentStatus, RouteStatus};
+use gateway_api_types::v1::gateway::{GatewayStatus, GatewayStatusAddress, ListenerStatus};
+use gateway_api_types::v1::gatewayclass::{GatewayClassStatus, SupportedFeature};
+use gateway_api_types::v1::grpcroute::GRPCRouteMatch;
+use gateway_api_types::v1::httproute::HTTPRouteMatch;
+use gateway_api_types::v1::listenerset::{ListenerEntryStatus, ListenerSetStatus};
+
+pub use backend::ResolvedBackend;
+pub use listener::Problem;
+pub use precedence::MatchSummary;
+pub use route::Filters;
+pub use snapshot::{Key, ObjectKind, ObjectRef, Snapshot, SnapshotError};
+
+use gateway::GatewayState;
+use listener::ListenerState;
+use status::{condition, merge_conditions};
+
+/// The Gateway API group.
+pub const GROUP: &str = gateway_api_types::document::GROUP;
+
+/// What the controller is and supports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `spec.controllerName` of the GatewayClasses this controller owns.
+    pub controller_name: String,
+    /// Features the implementation supports (they decide supported route kinds, TLS modes...).
+    pub features: BTreeSet<SupportedFeatureName>,
+    /// Time written as `lastTransitionTime` of conditions that change.
+    pub now: Time,
+}
+
+impl Config {
+    /// A controller named `controller_name` supporting the core features (Gateway, HTTPRoute,
+    /// ReferenceGrant), with `now` at the Unix epoch.
+    pub fn new(controller_name: impl Into<String>) -> Self {
+        Self {
+            controller_name: controller_name.into(),
+            features: [
+                SupportedFeatureName::Gateway,
+                SupportedFeatureName::HTTPRoute,
+                SupportedFeatureName::ReferenceGrant,
+            ]
+            .into_iter()
+            .collect(),
+            now: Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    /// Adds supported features.
+    pub fn with_features(mut self, f: impl IntoIterator<Item = SupportedFeatureName>) -> Self {
+        self.features.extend(f);
+        self
+    }
+}
+
+/// The status subresource the controller must write on one object.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ObjectStatus {
+    /// A GatewayClass's.
+    GatewayClass(GatewayClassStatus),
+    /// A Gateway's.
+    Gateway(GatewayStatus),
+    /// A ListenerSet's.
+    ListenerSet(ListenerSetStatus),
+    /// A Route's (entries of other controllers kept).
+    Route(RouteStatus),
+    /// A policy's (entries of other controllers kept).
+    Policy(PolicyStatus),
+}
+
+/// One match of a resolved rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleMatch {
+    /// An HTTPRoute match.
+    Http(HTTPRouteMatch),
+    /// A GRPCRoute match.
+    Grpc(GRPCRouteMatch),
+    /// L4 Routes match everything that reaches the listener.
+    L4,
+}
+
+/// One (hostname, rule, match) of an attached Route on a listener.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedRule {
+    /// The Route.
+    pub route: ObjectRef,
+    /// Its precedence (the list is sorted by it; it carries the intersected hostname).
+    pub precedence: MatchSummary,
+    /// The rule's `name`, if any.
+    pub rule_name: Option<String>,
+    /// The match.
+    pub matches: RuleMatch,
+    /// The rule's filters.
+    pub filters: Filters,
+    /// The rule's backends (traffic backends, mirrors, auth), invalid ones marked.
+    pub backends: Vec<ResolvedBackend>,
+}
+
+/// TLS of a listener.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedTls {
+    /// `Terminate` or `Passthrough`.
+    pub mode: String,
+    /// Certificate Secrets (namespace, name), when terminating.
+    pub certificates: Vec<Key>,
+}
+
+/// One listener of a Gateway as the data plane must serve it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedListener {
+    /// The Gateway or ListenerSet that declares it.
+    pub owner: ObjectRef,
+    /// Listener name.
+    pub name: String,
+    /// Port.
+    pub port: i32,
+    /// Protocol.
+    pub protocol: String,
+    /// Hostname, lowercased.
+    pub hostname: Option<String>,
+    /// TLS, for HTTPS/TLS listeners.
+    pub tls: Option<ResolvedTls>,
+    /// Whether it is programmed (accepted, references resolved). Invalid listeners are listed
+    /// so a data plane can tell them apart from absent ones; they carry no rules.
+    pub valid: bool,
+    /// Attached rules in precedence order.
+    pub rules: Vec<ResolvedRule>,
+}
+
+/// One Gateway as the data plane must serve it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedGateway {
+    /// Namespace/name.
+    pub key: Key,
+    /// Whether the Gateway is accepted.
+    pub accepted: bool,
+    /// Listeners: the Gateway's own, then its ListenerSets', in precedence order.
+    pub listeners: Vec<ResolvedListener>,
+}
+
+/// Everything resolution produces.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolution {
+    /// The status of every object this controller owns.
+    pub statuses: BTreeMap<ObjectRef, ObjectStatus>,
+    /// The data-plane configuration of every owned Gateway, by namespace/name.
+    pub data_plane: Vec<ResolvedGateway>,
+}
+
+/// Resolves a snapshot. Pure: no I/O, no clock (time comes from [`Config::now`]).
+pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
+    let mut statuses = BTreeMap::new();
+
+    // spec: a controller owns the classes naming it in spec.controllerName.
+    let classes: BTreeMap<String, gatewayclass::ClassState> = snapshot
+        .gateway_classes
+        .iter()
+        .filter(|(_, c)| c.spec.controller_name.as_str() == config.controller_name)
+        .map(|((_, name), c)| (name.clone(), gatewayclass::evaluate(snapshot, c, name)))
+        .collect();
+    for (name, state) in &classes {
+        let Some(class) = snapshot.gateway_classes.get(&(String::new(), name.clone())) else {
+            continue;
+        };
+        statuses.insert(
+            ObjectRef::new(ObjectKind::GatewayClass, "", name),
+            ObjectStatus::GatewayClass(class_status(config, class, state)),
+        );
+    }
+
+    let mut gateways = gateway::evaluate_all(snapshot, config, &classes);
+
+    // Attachment and backends, route by route.
+    let routes = route::routes(snapshot);
+    let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
+    let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
+    for r in &routes {
+        let outcomes = attachment::attach(snapshot, &gateways, r);
+        if outcomes.is_empty() {
+            continue;
+        }
+        let resolved: Vec<Vec<ResolvedBackend>> = r
+            .rules
+            .iter()
+            .map(|rule| {
+                rule.backends
+                    .iter()
+                    .map(|b| backend::resolve(snapshot, &r.id, b))
+                    .collect()
+            })
+            .collect();
+        let first_problem = resolved.iter().flatten().find_map(|b| b.invalid.clone());
+        let generation = snapshot::generation(r.meta);
+        let mut parents = Vec::new();
+        for o in &outcomes {
+            let accepted = match &o.result {
+                Ok(atts) => {
+                    for a in atts {
+                        attached
+                            .entry((a.gateway.clone(), a.listener))
+                            .or_default()
+                            .insert(r.id.clone());
+                        rules_by_listener
+                            .entry((a.gateway.clone(), a.listener))
+                            .or_default()
+                            .extend(rules_for(r, &resolved, &a.hostnames));
+                    }
+                    condition(
+                        "Accepted",
+                        true,
+                        "Accepted",
+                        "Route accepted",
+                        generation,
+                        &config.now,
+                    )
+                }
+                Err(p) => condition(
+                    "Accepted",
+                    false,
+                    p.reason,
+                    &p.message,
+                    generation,
+                    &config.now,
+                ),
+            };
+            let refs = match &first_problem {
+                None => condition(
+                    "ResolvedRefs",
+                    true,
+                    "ResolvedRefs",
+                    "all references resolved",
+                    generation,
+                    &config.now,
+                ),
+                Some(p) => condition(
+                    "ResolvedRefs",
+                    false,
+                    p.reason,
+                    &p.message,
+                    generation,
+                    &config.now,
+                ),
+            };
+            parents.push(RouteParentStatus {
+                parent_ref: o.parent_ref.clone(),
+                controller_name: GatewayController::new(config.controller_name.clone()),
+                conditions: vec![accepted, refs],
+            });
+        }
+        statuses.insert(
+            r.id.clone(),
+            ObjectStatus::Route(status::merge_route_status(
+                r.status,
+                &config.controller_name,
+                parents,
+            )),
+        );
+    }
+    for ((gw, i), routes) in &attached {
+        if let Some(l) = gateways.get_mut(gw).and_then(|g| g.listeners.get_mut(*i)) {
+            l.attached_routes = i32::try_from(routes.len()).unwrap_or(i32::MAX);
+        }
+    }
+
+    let mut data_plane = Vec::new();
+    for (key, g) in &gateways {
+        let Some(gw) = snapshot.gateways.get(key) else {
+            continue;
+        };
+        statuses.insert(
+            ObjectRef::new(ObjectKind::Gateway, &key.0, &key.1),
+            ObjectStatus::Gateway(gateway_status(config, gw, g)),
+        );
+        for ls in &g.listener_sets {
+            if let Some(obj) = snapshot.listener_sets.get(&ls.key) {
+                statuses.insert(
+                    ObjectRef::new(ObjectKind::ListenerSet, &ls.key.0, &ls.key.1),
+                    ObjectStatus::ListenerSet(listener_set_status(config, obj, g, ls)),
+                );
+            }
+        }
+        data_plane.push(ResolvedGateway {
+            key: key.clone(),
+            accepted: g.rejected.is_none(),
+            listeners: g
+                .listeners
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let mut rules = if l.programmed() {
+                        rules_by_listener
+                            .remove(&(key.clone(), i))
+                            .unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    rules.sort_by(|a, b| a.precedence.cmp(&b.precedence));
+                    ResolvedListener {
+                        owner: l.owner.clone(),
+                        name: l.entry.name.to_string(),
+                        port: l.entry.port,
+                        protocol: l.entry.protocol.to_string(),
+                        hostname: l.hostname(),
+                        tls: l.tls_mode().map(|m| ResolvedTls {
+                            mode: m.as_str().to_string(),
+                            certificates: l.certificates.clone(),
+                        }),
+                        valid: l.programmed(),
+                        rules,
+                    }
+                })
+                .collect(),
+        });
+    }
+
+    Resolution {
+        statuses,
+        data_plane,
+    }
+}
+
+/// The data-plane entries of one attached Route on one listener.
+fn rules_for(
+    r: &route::RouteView<'_>,
+    resolved: &[Vec<ResolvedBackend>],
+    hostnames: &[String],
+) -> Vec<ResolvedRule> {
+    let hosts: Vec<Option<String>> = if hostnames.is_empty() {
+        vec![None]
+    } else {
+        hostnames.iter().cloned().map(Some).collect()
+    };
+    let mut out = Vec::new();
+    for (rule, backends) in r.rules.iter().zip(resolved) {
+        let matches: Vec<(RuleMatch, precedence::PathKey, bool, usize, usize)> = match &rule.matches
+        {
+            route::Matches::Http(ms) => ms
+                .iter()
+                .map(|m| {
+                    (
+                        RuleMatch::Http(m.clone()),
+                        precedence::http_path_key(m),
+                        m.method.is_some(),
+                        m.headers.as_ref().map_or(0, Vec::len),
+                        m.query_params.as_ref().map_or(0, Vec::len),
+                    )
+                })
+                .collect(),
+            route::Matches::Grpc(ms) if !ms.is_empty() => ms
+                .iter()
+                .map(|m| {
+                    (
+                        RuleMatch::Grpc(m.clone()),
+                        precedence::grpc_path_key(m),
+                        false,
+                        m.headers.as_ref().map_or(0, Vec::len),
+                        0,
+                    )
+                })
+                .collect(),
+            route::Matches::Grpc(_) => vec![(
+                RuleMatch::Grpc(GRPCRouteMatch::default()),
+                precedence::PathKey::Grpc {
+                    service: 0,
+                    method: 0,
+                },
+                false,
+                0,
+                0,
+            )],
+            route::Matches::L4 => vec![(RuleMatch::L4, precedence::PathKey::Any, false, 0, 0)],
+        };
+        for host in &hosts {
+            for (match_index, (m, path, method, headers, query_params)) in
+                matches.iter().enumerate()
+            {
+                out.push(ResolvedRule {
+                    route: r.id.clone(),
+                    precedence: MatchSummary {
+                        hostname: host.clone(),
+                        path: path.clone(),
+                        method: *method,
+                        headers: *headers,
+                        query_params: *query_params,
+                        created: snapshot::created(r.meta).cloned(),
+                        namespace: r.id.namespace.clone(),
+                        name: r.id.name.clone(),
+                        rule_index: rule.index,
+                        match_index,
+                    },
+                    rule_name: rule.name.map(String::from),
+                    matches: m.clone(),
+                    filters: rule.filters.clone(),
+                    backends: backends.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn class_status(
+    config: &Config,
+    class: &gateway_api_types::v1::GatewayClass,
+    state: &gatewayclass::ClassState,
+) -> GatewayClassStatus {
+    let generation = snapshot::generation(&class.metadata);
+    let accepted = match &state.rejected {
+        None => condition(
+            "Accepted",
+            true,
+            "Accepted",
+            "GatewayClass accepted",
+            generation,
+            &config.now,
+        ),
+        Some(p) => condition(
+            "Accepted",
+            false,
+            p.reason,
+            &p.message,
+            generation,
+            &config.now,
+        ),
+    };
+    let version = condition(
+        "SupportedVersion",
+        true,
+        "SupportedVersion",
+        "Gateway API v1.6.1",
+        generation,
+        &config.now,
+    );
+    let old = class
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default();
+    GatewayClassStatus {
+        conditions: Some(merge_conditions(old, vec![accepted, version])),
+        supported_features: Some(
+            config
+                .features
+                .iter()
+                .map(|f| SupportedFeature {
+                    name: f.as_str().to_string(),
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Listener conditions in the order Accepted, Conflicted, ResolvedRefs, Programmed.
+fn listener_conditions(l: &ListenerState, generation: i64, now: &Time) -> Vec<Condition> {
+    let accepted = match (&l.unsupported, l.conflict) {
+        (Some(p), _) => condition("Accepted", false, p.reason, &p.message, generation, now),
+        (None, Some(c)) => condition(
+            "Accepted",
+            false,
+            c.reason(),
+            "listener conflicts",
+            generation,
+            now,
+        ),
+        (None, None) => condition(
+            "Accepted",
+            true,
+            "Accepted",
+            "listener accepted",
+            generation,
+            now,
+        ),
+    };
+    let conflicted = match l.conflict {
+        Some(c) => condition(
+            "Conflicted",
+            true,
+            c.reason(),
+            "listener conflicts",
+            generation,
+            now,
+        ),
+        None => condition(
+            "Conflicted",
+            false,
+            "NoConflicts",
+            "no conflicts",
+            generation,
+            now,
+        ),
+    };
+    let refs = match &l.unresolved {
+        Some(p) => condition("ResolvedRefs", false, p.reason, &p.message, generation, now),
+        None => condition(
+            "ResolvedRefs",
+            true,
+            "ResolvedRefs",
+            "references resolved",
+            generation,
+            now,
+        ),
+    };
+    let programmed = if l.programmed() {
+        condition(
+            "Programmed",
+            true,
+            "Programmed",
+            "listener programmed",
+            generation,
+            now,
+        )
+    } else {
+        let reason = l.conflict.map_or("Invalid", |c| c.reason());
+        condition(
+            "Programmed",
+            false,
+            reason,
+            "listener not programmed",
+            generation,
+            now,
+        )
+    };
+    vec![accepted, conflicted, refs, programmed]
+}
+
+fn gateway_status(
+    config: &Config,
+    gw: &gateway_api_types::v1::Gateway,
+    g: &GatewayState,
+) -> GatewayStatus {
+    let generation = snapshot::generation(&gw.metadata);
+    let now = &config.now;
+    let old = gw.status.as_ref();
+    let accepted = match (&g.rejected, &g.listeners_not_valid) {
+        (Some(p), _) => condition("Accepted", false, p.reason, &p.message, generation, now),
+        (None, Some(m)) => condition("Accepted", true, "ListenersNotValid", m, generation, now),
+        (None, None) => condition(
+            "Accepted",
+            true,
+            "Accepted",
+            "Gateway accepted",
+            generation,
+            now,
+        ),
+    };
+    let programmed = match &g.rejected {
+        None => condition(
+            "Programmed",
+            true,
+            "Programmed",
+            "Gateway programmed",
+            generation,
+            now,
+        ),
+        Some(p) => condition("Programmed", false, "Invalid", &p.message, generation, now),
+    };
+    let old_conditions = old
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default();
+    let old_listeners = old.and_then(|s| s.listeners.as_deref()).unwrap_or_default();
+    let gw_ref = ObjectRef::new(ObjectKind::Gateway, &g.key.0, &g.key.1);
+    let listeners = g
+        .listeners
+        .iter()
+        .filter(|l| l.owner == gw_ref)
+        .map(|l| {
+            let prev = old_listeners
+                .iter()
+                .find(|o| o.name == l.entry.name)
+                .map(|o| o.conditions.as_slice())
+                .unwrap_or_default();
+            ListenerStatus {
+                name: l.entry.name.clone(),
+                supported_kinds: Some(l.supported_kinds.clone()),
+                attached_routes: l.attached_routes,
+                conditions: merge_conditions(prev, listener_conditions(l, generation, now)),
+            }
+        })
+        .collect();
+    let addresses: Vec<GatewayStatusAddress> = gw
+        .spec
+        .addresses
+        .iter()
+        .flatten()
+        .filter_map(|a| {
+            Some(GatewayStatusAddress {
+                type_: a.type_.clone(),
+                value: a.value.clone()?,
+            })
+        })
+        .collect();
+    GatewayStatus {
+        addresses: (!addresses.is_empty()).then_some(addresses),
+        conditions: Some(merge_conditions(old_conditions, vec![accepted, programmed])),
+        listeners: Some(listeners),
+        attached_listener_sets: (!g.listener_sets.is_empty()
+            || config.features.contains(&SupportedFeatureName::ListenerSet))
+        .then(|| g.attached_listener_sets()),
+    }
+}
+
+fn listener_set_status(
+    config: &Config,
+    ls: &gateway_api_types::v1::ListenerSet,
+    g: &GatewayState,
+    state: &gateway::ListenerSetState,
+) -> ListenerSetStatus {
+    let generation = snapshot::generation(&ls.metadata);
+    let now = &config.now;
+    let owner = ObjectRef::new(ObjectKind::ListenerSet, &state.key.0, &state.key.1);
+    let (accepted, programmed) = match &state.rejected {
+        None => (
+            condition(
+                "Accepted",
+                true,
+                "Accepted",
+                "ListenerSet accepted",
+                generation,
+                now,
+            ),
+            condition(
+                "Programmed",
+                true,
+                "Programmed",
+                "ListenerSet programmed",
+                generation,
+                now,
+            ),
+        ),
+        Some(p) => (
+            condition("Accepted", false, p.reason, &p.message, generation, now),
+            condition("Programmed", false, p.reason, &p.message, generation, now),
+        ),
+    };
+    let old = ls.status.as_ref();
+    let old_conditions = old
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default();
+    let old_listeners = old.and_then(|s| s.listeners.as_deref()).unwrap_or_default();
+    let listeners: Vec<ListenerEntryStatus> = g
+        .listeners
+        .iter()
+        .filter(|l| l.owner == owner)
+        .map(|l| {
+            let prev = old_listeners
+                .iter()
+                .find(|o| o.name == l.entry.name)
+                .map(|o| o.conditions.as_slice())
+                .unwrap_or_default();
+            ListenerEntryStatus {
+                name: l.entry.name.clone(),
+                supported_kinds: Some(l.supported_kinds.clone()),
+                attached_routes: l.attached_routes,
+                conditions: merge_conditions(prev, listener_conditions(l, generation, now)),
+            }
+        })
+        .collect();
+    ListenerSetStatus {
+        conditions: Some(merge_conditions(old_conditions, vec![accepted, programmed])),
+        listeners: (!listeners.is_empty()).then_some(listeners),
+    }
+}
