@@ -519,8 +519,8 @@ fn class_status(
 /// Listener conditions in the order Accepted, Conflicted, ResolvedRefs, Programmed.
 fn listener_conditions(l: &ListenerState, generation: i64, now: &Time) -> Vec<Condition> {
     let accepted = match (&l.unsupported, l.conflict) {
-        (Some(p), _) => condition("Accepted", false, p.reason, &p.message, generation, now),
-        (None, Some(c)) => condition(
+        (Some(p), None) => condition("Accepted", false, p.reason, &p.message, generation, now),
+        (_, Some(c)) => condition(
             "Accepted",
             false,
             c.reason(),

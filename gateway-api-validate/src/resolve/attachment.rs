@@ -118,7 +118,12 @@ fn attach_one(
     route: &RouteView<'_>,
     p: &ParentReference,
 ) -> Result<Vec<Attachment>, Problem> {
-    if let Some(r) = &gw.rejected {
+    // A Gateway rejected only for its listeners is judged listener by listener below.
+    if let Some(r) = gw
+        .rejected
+        .as_ref()
+        .filter(|r| r.reason != "ListenersNotValid")
+    {
         return Err(Problem::new(
             "NoMatchingParent",
             format!("parent Gateway is not accepted: {}", r.message),

@@ -415,10 +415,9 @@ pub fn conflict_between(a: &ListenerState, b: &ListenerState, config: &Config) -
 pub fn mark_conflicts(groups: &mut [Vec<ListenerState>], config: &Config) {
     let mut winners: Vec<ListenerState> = Vec::new();
     for group in groups.iter_mut() {
+        // An unsupported listener still loses to an accepted one it conflicts with (the
+        // conflict is the more specific reason), but never makes others conflict.
         for l in group.iter_mut() {
-            if l.unsupported.is_some() {
-                continue;
-            }
             l.conflict = winners
                 .iter()
                 .filter_map(|w| conflict_between(l, w, config))
