@@ -49,6 +49,7 @@
 
 pub mod attachment;
 pub mod backend;
+pub mod backend_tls_policy;
 pub mod gateway;
 pub mod gatewayclass;
 pub mod hostname;
@@ -240,6 +241,7 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     let routes = route::routes(snapshot);
     let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
     let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
+    let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
     for r in &routes {
         let outcomes = attachment::attach(snapshot, &gateways, r);
         if outcomes.is_empty() {
@@ -262,6 +264,20 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
             let accepted = match &o.result {
                 Ok(atts) => {
                     for a in atts {
+                        services_by_gateway
+                            .entry(a.gateway.clone())
+                            .or_default()
+                            .extend(
+                                resolved
+                                    .iter()
+                                    .flatten()
+                                    .filter(|b| {
+                                        b.invalid.is_none()
+                                            && b.group.is_empty()
+                                            && b.kind == "Service"
+                                    })
+                                    .map(|b| (b.namespace.clone(), b.name.clone())),
+                            );
                         attached
                             .entry((a.gateway.clone(), a.listener))
                             .or_default()
@@ -326,6 +342,16 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         if let Some(l) = gateways.get_mut(gw).and_then(|g| g.listeners.get_mut(*i)) {
             l.attached_routes = i32::try_from(routes.len()).unwrap_or(i32::MAX);
         }
+    }
+
+    for (key, state) in backend_tls_policy::evaluate_all(snapshot, &services_by_gateway) {
+        let Some(policy) = snapshot.backend_tls_policies.get(&key) else {
+            continue;
+        };
+        statuses.insert(
+            ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1),
+            ObjectStatus::Policy(policy_status(config, policy, &state)),
+        );
     }
 
     let mut data_plane = Vec::new();
@@ -725,4 +751,54 @@ fn listener_set_status(
         conditions: Some(merge_conditions(old_conditions, vec![accepted, programmed])),
         listeners: (!listeners.is_empty()).then_some(listeners),
     }
+}
+
+fn policy_status(
+    config: &Config,
+    policy: &gateway_api_types::v1::BackendTLSPolicy,
+    state: &backend_tls_policy::PolicyState,
+) -> PolicyStatus {
+    let generation = snapshot::generation(&policy.metadata);
+    let now = &config.now;
+    let ours = state
+        .ancestors
+        .iter()
+        .map(|(ns, name)| {
+            let accepted = match &state.rejected {
+                None => condition(
+                    "Accepted",
+                    true,
+                    "Accepted",
+                    "policy accepted",
+                    generation,
+                    now,
+                ),
+                Some(p) => condition("Accepted", false, p.reason, &p.message, generation, now),
+            };
+            let refs = match &state.unresolved {
+                None => condition(
+                    "ResolvedRefs",
+                    true,
+                    "ResolvedRefs",
+                    "references resolved",
+                    generation,
+                    now,
+                ),
+                Some(p) => condition("ResolvedRefs", false, p.reason, &p.message, generation, now),
+            };
+            gateway_api_types::policy::PolicyAncestorStatus {
+                ancestor_ref: gateway_api_types::shared::ParentReference {
+                    group: Some(gateway_api_types::shared::Group::new(GROUP)),
+                    kind: Some(gateway_api_types::shared::Kind::new("Gateway")),
+                    namespace: Some(gateway_api_types::shared::Namespace::new(ns.clone())),
+                    name: gateway_api_types::shared::ObjectName::new(name.clone()),
+                    section_name: None,
+                    port: None,
+                },
+                controller_name: GatewayController::new(config.controller_name.clone()),
+                conditions: vec![accepted, refs],
+            }
+        })
+        .collect();
+    status::merge_policy_status(policy.status.as_ref(), &config.controller_name, ours)
 }

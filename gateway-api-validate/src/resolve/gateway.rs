@@ -150,7 +150,7 @@ pub fn evaluate(
     listener::mark_conflicts(&mut groups, config);
     for (state, g) in set_states.iter_mut().zip(&set_group) {
         if let Some(group) = groups.get(*g)
-            && !group.iter().any(ListenerState::accepted)
+            && !group.iter().any(ListenerState::programmed)
         {
             state.rejected = Some(Problem::new(
                 "ListenersNotValid",
