@@ -646,6 +646,29 @@ fn gateway_status(
         ),
         Some(p) => condition("Programmed", false, "Invalid", &p.message, generation, now),
     };
+    let refs = match &g.unresolved {
+        None => condition(
+            "ResolvedRefs",
+            true,
+            "ResolvedRefs",
+            "references resolved",
+            generation,
+            now,
+        ),
+        Some(p) => condition("ResolvedRefs", false, p.reason, &p.message, generation, now),
+    };
+    let mut conditions = vec![accepted, programmed, refs];
+    // spec: GatewayConditionInsecureFrontendValidationMode.
+    if g.insecure_frontend {
+        conditions.push(condition(
+            "InsecureFrontendValidationMode",
+            true,
+            "ConfigurationChanged",
+            "a frontend TLS validation allows insecure fallback",
+            generation,
+            now,
+        ));
+    }
     let old_conditions = old
         .and_then(|s| s.conditions.as_deref())
         .unwrap_or_default();
@@ -683,7 +706,7 @@ fn gateway_status(
         .collect();
     GatewayStatus {
         addresses: (!addresses.is_empty()).then_some(addresses),
-        conditions: Some(merge_conditions(old_conditions, vec![accepted, programmed])),
+        conditions: Some(merge_conditions(old_conditions, conditions)),
         listeners: Some(listeners),
         attached_listener_sets: (!g.listener_sets.is_empty()
             || config.features.contains(&SupportedFeatureName::ListenerSet))

@@ -11,7 +11,10 @@ use gateway_api_types::v1::Gateway;
 use gateway_api_types::v1::listenerset::ListenerEntry;
 
 use super::gatewayclass::{ClassState, parameters_exist};
+use gateway_api_types::v1::gateway::FrontendValidationModeType;
+
 use super::listener::{self, ListenerState, Problem, listener_set_allowed};
+use super::reference_grant::{RefEnd, permitted};
 use super::snapshot::{Key, ObjectKind, ObjectRef, Snapshot, created};
 use super::{Config, GROUP};
 
@@ -39,6 +42,10 @@ pub struct GatewayState {
     pub listeners: Vec<ListenerState>,
     /// ListenerSets whose parent is this Gateway, in precedence order.
     pub listener_sets: Vec<ListenerSetState>,
+    /// `ResolvedRefs=False` reason for Gateway-level references (backend client certificate).
+    pub unresolved: Option<Problem>,
+    /// Whether a frontend validation allows insecure fallback.
+    pub insecure_frontend: bool,
 }
 
 impl GatewayState {
@@ -78,6 +85,7 @@ pub fn evaluate(
     class: &ClassState,
 ) -> GatewayState {
     let gw_ref = ObjectRef::new(ObjectKind::Gateway, &key.0, &key.1);
+    let frontend = gw.spec.tls.as_ref().and_then(|t| t.frontend.as_ref());
     let own: Vec<ListenerState> = gw
         .spec
         .listeners
@@ -89,6 +97,7 @@ pub fn evaluate(
                 gw_ref.clone(),
                 key.clone(),
                 ListenerEntry::from(l.clone()),
+                frontend,
             )
         })
         .collect();
@@ -135,7 +144,14 @@ pub fn evaluate(
                     .listeners
                     .iter()
                     .map(|l| {
-                        listener::evaluate(snapshot, config, owner.clone(), key.clone(), l.clone())
+                        listener::evaluate(
+                            snapshot,
+                            config,
+                            owner.clone(),
+                            key.clone(),
+                            l.clone(),
+                            frontend,
+                        )
                     })
                     .collect(),
             );
@@ -207,12 +223,77 @@ pub fn evaluate(
         None
     };
     let listeners: Vec<ListenerState> = groups.into_iter().flatten().collect();
+    let unresolved = gw
+        .spec
+        .tls
+        .as_ref()
+        .and_then(|t| t.backend.as_ref())
+        .and_then(|b| b.client_certificate_ref.as_ref())
+        .and_then(|r| client_certificate_problem(snapshot, key, r));
+    // spec: GatewayConditionInsecureFrontendValidationMode.
+    let insecure_frontend = frontend.is_some_and(|f| {
+        std::iter::once(&f.default)
+            .chain(f.per_port.iter().flatten().map(|p| &p.tls))
+            .filter_map(|t| t.validation.as_ref())
+            .any(|v| v.mode == Some(FrontendValidationModeType::AllowInsecureFallback))
+    });
     GatewayState {
         key: key.clone(),
         rejected,
         listeners_not_valid,
         listeners,
         listener_sets: set_states,
+        unresolved,
+        insecure_frontend,
+    }
+}
+
+/// Checks `spec.tls.backend.clientCertificateRef`. spec: `GatewayBackendTLS`
+/// (reasons `InvalidClientCertificateRef`, `RefNotPermitted`).
+fn client_certificate_problem(
+    snapshot: &Snapshot,
+    key: &Key,
+    r: &gateway_api_types::shared::SecretObjectReference,
+) -> Option<Problem> {
+    let group = r.group.as_ref().map_or("", |g| g.as_str());
+    let kind = r.kind.as_ref().map_or("Secret", |k| k.as_str());
+    let ns = r.namespace.as_ref().map_or(key.0.as_str(), |n| n.as_str());
+    if !group.is_empty() || kind != "Secret" {
+        return Some(Problem::new(
+            "InvalidClientCertificateRef",
+            format!("client certificate kind {group}/{kind} is not supported"),
+        ));
+    }
+    let from = RefEnd {
+        group: GROUP,
+        kind: "Gateway",
+        namespace: &key.0,
+        name: &key.1,
+    };
+    let to = RefEnd {
+        group: "",
+        kind: "Secret",
+        namespace: ns,
+        name: r.name.as_str(),
+    };
+    if !permitted(snapshot, from, to) {
+        return Some(Problem::new(
+            "RefNotPermitted",
+            format!(
+                "Secret {ns}/{} is not permitted by any ReferenceGrant",
+                r.name.as_str()
+            ),
+        ));
+    }
+    match snapshot.secrets.get(&(ns.to_string(), r.name.to_string())) {
+        Some(s) if listener::secret_is_keypair(s) => None,
+        _ => Some(Problem::new(
+            "InvalidClientCertificateRef",
+            format!(
+                "Secret {ns}/{} is missing or not a TLS key pair",
+                r.name.as_str()
+            ),
+        )),
     }
 }
 

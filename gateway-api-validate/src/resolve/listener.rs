@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use gateway_api_types::features::SupportedFeatureName as F;
 use gateway_api_types::shared::{Group, Kind};
-use gateway_api_types::v1::gateway::{FromNamespaces, ProtocolType, RouteGroupKind, TLSModeType};
+use gateway_api_types::v1::gateway::{
+    FromNamespaces, FrontendTLSConfig, ProtocolType, RouteGroupKind, TLSModeType,
+};
 use gateway_api_types::v1::listenerset::ListenerEntry;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
@@ -230,7 +232,7 @@ fn allowed_kinds(
 }
 
 /// Whether a Secret's content looks like a usable PEM key pair.
-fn secret_is_keypair(secret: &super::snapshot::Secret) -> bool {
+pub(crate) fn secret_is_keypair(secret: &super::snapshot::Secret) -> bool {
     let pem = |key: &str, marker: &str| {
         secret
             .data
@@ -317,13 +319,111 @@ fn resolve_certificates(
     Ok(out)
 }
 
+/// Checks the client-certificate validation that applies to a terminating listener's port
+/// (`perPort` entry, else `default`). Returns (unresolved problem, whether no CA is usable).
+/// spec: `FrontendTLSConfig`, `FrontendTLSValidation.CACertificateRefs`
+/// (reasons `InvalidCACertificateRef`, `InvalidCACertificateKind`, `RefNotPermitted`,
+/// `NoValidCACertificate`).
+fn frontend_validation(
+    snapshot: &Snapshot,
+    gateway: &Key,
+    frontend: &FrontendTLSConfig,
+    port: i32,
+) -> (Option<Problem>, bool) {
+    let validation = frontend
+        .per_port
+        .iter()
+        .flatten()
+        .find(|p| p.port == port)
+        .map_or(&frontend.default, |p| &p.tls)
+        .validation
+        .as_ref();
+    let Some(v) = validation else {
+        return (None, false);
+    };
+    let mut problem = None;
+    let mut valid = false;
+    for r in &v.ca_certificate_refs {
+        let (group, kind) = (r.group.as_str(), r.kind.as_str());
+        let ns = r
+            .namespace
+            .as_ref()
+            .map_or(gateway.0.as_str(), |n| n.as_str());
+        if !group.is_empty() || !matches!(kind, "ConfigMap" | "Secret") {
+            problem.get_or_insert_with(|| {
+                Problem::new(
+                    "InvalidCACertificateKind",
+                    format!("CA certificate kind {group}/{kind} is not supported"),
+                )
+            });
+            continue;
+        }
+        let from = RefEnd {
+            group: GROUP,
+            kind: "Gateway",
+            namespace: &gateway.0,
+            name: &gateway.1,
+        };
+        let to = RefEnd {
+            group: "",
+            kind,
+            namespace: ns,
+            name: r.name.as_str(),
+        };
+        if !permitted(snapshot, from, to) {
+            problem.get_or_insert_with(|| {
+                Problem::new(
+                    "RefNotPermitted",
+                    format!(
+                        "{kind} {ns}/{} is not permitted by any ReferenceGrant",
+                        r.name.as_str()
+                    ),
+                )
+            });
+            continue;
+        }
+        let key = (ns.to_string(), r.name.to_string());
+        let pem = |v: Option<&super::snapshot::SecretValue>| {
+            v.and_then(|v| v.decode()).is_some_and(|b| {
+                String::from_utf8_lossy(&b).contains("-----BEGIN CERTIFICATE-----")
+            })
+        };
+        let ok = match kind {
+            "ConfigMap" => snapshot
+                .config_maps
+                .get(&key)
+                .is_some_and(|c| pem(c.data.get("ca.crt"))),
+            _ => snapshot
+                .secrets
+                .get(&key)
+                .is_some_and(|c| pem(c.data.get("ca.crt"))),
+        };
+        if ok {
+            valid = true;
+        } else {
+            problem.get_or_insert_with(|| {
+                Problem::new(
+                    "InvalidCACertificateRef",
+                    format!(
+                        "{kind} {ns}/{} is missing or has no PEM ca.crt",
+                        r.name.as_str()
+                    ),
+                )
+            });
+        }
+    }
+    (problem, !valid)
+}
+
 /// Evaluates one listener on its own (kinds, support, references); conflicts come later.
+/// `frontend` is the Gateway's `spec.tls.frontend`.
 pub fn evaluate(
     snapshot: &Snapshot,
     config: &Config,
     owner: ObjectRef,
     gateway: Key,
     entry: ListenerEntry,
+    frontend: Option<&FrontendTLSConfig>,
 ) -> ListenerState {
     let (supported_kinds, unsupported, kinds_problem) = match kinds_for_protocol(&entry, config) {
         Ok(k) => {
@@ -350,6 +450,19 @@ pub fn evaluate(
                 if state.unresolved.is_none() {
                     state.unresolved = Some(p);
                 }
+            }
+        }
+        if let Some(f) = frontend {
+            let (problem, none_valid) =
+                frontend_validation(snapshot, &state.gateway, f, state.entry.port);
+            if state.unresolved.is_none() {
+                state.unresolved = problem;
+            }
+            if none_valid {
+                state.unsupported = Some(Problem::new(
+                    "NoValidCACertificate",
+                    "no usable CA certificate for client validation",
+                ));
             }
         }
     }
