@@ -279,8 +279,31 @@ fn status_of<'a>(ctx: &'a Ctx, o: &ObjectRef) -> Result<&'a ObjectStatus, String
         .ok_or_else(|| format!("{o}: no status written"))
 }
 
+/// Replaces `$gwName` (the Go test's Gateway variable) by the name of the only Gateway the
+/// test's manifests define; left as is (and failing) when there is not exactly one.
+fn substitute_gateway_name(ctx: &Ctx, v: &mut Value) {
+    let gateways: Vec<&str> = ctx
+        .own
+        .iter()
+        .filter(|o| o.kind() == "Gateway")
+        .filter_map(|o| o.metadata().name.as_deref())
+        .collect();
+    let [only] = gateways.as_slice() else {
+        return;
+    };
+    match v {
+        Value::String(s) if s == "$gwName" => *s = (*only).to_string(),
+        Value::Array(a) => a.iter_mut().for_each(|x| substitute_gateway_name(ctx, x)),
+        Value::Object(m) => m.values_mut().for_each(|x| substitute_gateway_name(ctx, x)),
+        _ => {}
+    }
+}
+
 /// Checks one `conditions` entry.
 fn check_entry(ctx: &mut Ctx, e: &Value) -> Result<(), String> {
+    let mut e = e.clone();
+    substitute_gateway_name(ctx, &mut e);
+    let e = &e;
     let objects = targets(ctx, e)?;
     for o in objects {
         check_one(ctx, e, &o).map_err(|m| format!("{o}: {m}"))?;
@@ -764,4 +787,4 @@ fn status_conformance() {
 }
 
 /// Passing cases when this baseline was recorded; raise it as the resolver improves.
-const MIN_PASSING: usize = 118;
+const MIN_PASSING: usize = 120;
