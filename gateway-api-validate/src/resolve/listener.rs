@@ -269,7 +269,7 @@ fn resolve_certificates(
             .namespace
             .as_ref()
             .map_or(owner.namespace.as_str(), |n| n.as_str());
-        if group != "" || kind != "Secret" {
+        if !group.is_empty() || kind != "Secret" {
             return Err(Problem::new(
                 "InvalidCertificateRef",
                 format!("unsupported certificate reference kind {group}/{kind}"),
