@@ -57,6 +57,7 @@ pub mod listener;
 pub mod precedence;
 pub mod reference_grant;
 pub mod route;
+pub mod rule;
 pub mod snapshot;
 pub mod status;
 
@@ -237,15 +238,28 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
 
     let mut gateways = gateway::evaluate_all(snapshot, config, &classes);
 
-    // Attachment and backends, route by route.
+    // Phase 1: attachment, rule validity and backends, route by route.
     let routes = route::routes(snapshot);
-    let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
-    let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
-    let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
+    let mut plans: Vec<RoutePlan<'_, '_>> = Vec::new();
     for r in &routes {
-        let outcomes = attachment::attach(snapshot, &gateways, r);
+        let mut outcomes = attachment::attach(snapshot, &gateways, r);
         if outcomes.is_empty() {
             continue;
+        }
+        let rule_problems: Vec<Option<Problem>> = r
+            .rules
+            .iter()
+            .map(|rule| rule::problem(rule, config))
+            .collect();
+        // spec: a Route whose rules are all invalid is not accepted.
+        if let Some(p) = rule_problems.iter().flatten().next()
+            && rule_problems.iter().all(Option::is_some)
+        {
+            for o in &mut outcomes {
+                if o.result.is_ok() {
+                    o.result = Err(p.clone());
+                }
+            }
         }
         let resolved: Vec<Vec<ResolvedBackend>> = r
             .rules
@@ -257,27 +271,56 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
                     .collect()
             })
             .collect();
-        let first_problem = resolved.iter().flatten().find_map(|b| b.invalid.clone());
+        plans.push(RoutePlan {
+            route: r,
+            outcomes,
+            rule_problems,
+            resolved,
+        });
+    }
+
+    // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener.
+    http_grpc_conflicts(&mut plans);
+
+    // Phase 3: statuses, attached routes, data-plane rules.
+    let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
+    let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
+    let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
+    for plan in &plans {
+        let r = plan.route;
         let generation = snapshot::generation(r.meta);
+        let now = &config.now;
+        let first_problem = plan
+            .resolved
+            .iter()
+            .flatten()
+            .find_map(|b| b.invalid.clone());
+        let dropped: Vec<String> = plan
+            .rule_problems
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| format!("rule {i}: {}", p.message)))
+            .collect();
         let mut parents = Vec::new();
-        for o in &outcomes {
-            let accepted = match &o.result {
+        for o in &plan.outcomes {
+            let mut conditions = Vec::new();
+            match &o.result {
                 Ok(atts) => {
                     for a in atts {
+                        let valid_backends = plan
+                            .resolved
+                            .iter()
+                            .zip(&plan.rule_problems)
+                            .filter(|(_, p)| p.is_none())
+                            .flat_map(|(b, _)| b)
+                            .filter(|b| {
+                                b.invalid.is_none() && b.group.is_empty() && b.kind == "Service"
+                            })
+                            .map(|b| (b.namespace.clone(), b.name.clone()));
                         services_by_gateway
                             .entry(a.gateway.clone())
                             .or_default()
-                            .extend(
-                                resolved
-                                    .iter()
-                                    .flatten()
-                                    .filter(|b| {
-                                        b.invalid.is_none()
-                                            && b.group.is_empty()
-                                            && b.kind == "Service"
-                                    })
-                                    .map(|b| (b.namespace.clone(), b.name.clone())),
-                            );
+                            .extend(valid_backends);
                         attached
                             .entry((a.gateway.clone(), a.listener))
                             .or_default()
@@ -285,48 +328,52 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
                         rules_by_listener
                             .entry((a.gateway.clone(), a.listener))
                             .or_default()
-                            .extend(rules_for(r, &resolved, &a.hostnames));
+                            .extend(rules_for(
+                                r,
+                                &plan.resolved,
+                                &plan.rule_problems,
+                                &a.hostnames,
+                            ));
                     }
-                    condition(
+                    conditions.push(condition(
                         "Accepted",
                         true,
                         "Accepted",
                         "Route accepted",
                         generation,
-                        &config.now,
-                    )
+                        now,
+                    ));
                 }
-                Err(p) => condition(
-                    "Accepted",
-                    false,
-                    p.reason,
-                    &p.message,
-                    generation,
-                    &config.now,
-                ),
-            };
-            let refs = match &first_problem {
+                Err(p) => conditions.push(condition(
+                    "Accepted", false, p.reason, &p.message, generation, now,
+                )),
+            }
+            conditions.push(match &first_problem {
                 None => condition(
                     "ResolvedRefs",
                     true,
                     "ResolvedRefs",
                     "all references resolved",
                     generation,
-                    &config.now,
+                    now,
                 ),
-                Some(p) => condition(
-                    "ResolvedRefs",
-                    false,
-                    p.reason,
-                    &p.message,
+                Some(p) => condition("ResolvedRefs", false, p.reason, &p.message, generation, now),
+            });
+            // spec: PartiallyInvalid only when accepted with some rules dropped.
+            if o.result.is_ok() && !dropped.is_empty() {
+                conditions.push(condition(
+                    "PartiallyInvalid",
+                    true,
+                    "UnsupportedValue",
+                    format!("Dropped Rule(s): {}", dropped.join("; ")),
                     generation,
-                    &config.now,
-                ),
-            };
+                    now,
+                ));
+            }
             parents.push(RouteParentStatus {
                 parent_ref: o.parent_ref.clone(),
                 controller_name: GatewayController::new(config.controller_name.clone()),
-                conditions: vec![accepted, refs],
+                conditions,
             });
         }
         statuses.insert(
@@ -415,6 +462,7 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
 fn rules_for(
     r: &route::RouteView<'_>,
     resolved: &[Vec<ResolvedBackend>],
+    rule_problems: &[Option<Problem>],
     hostnames: &[String],
 ) -> Vec<ResolvedRule> {
     let hosts: Vec<Option<String>> = if hostnames.is_empty() {
@@ -423,7 +471,10 @@ fn rules_for(
         hostnames.iter().cloned().map(Some).collect()
     };
     let mut out = Vec::new();
-    for (rule, backends) in r.rules.iter().zip(resolved) {
+    for ((rule, backends), problem) in r.rules.iter().zip(resolved).zip(rule_problems) {
+        if problem.is_some() {
+            continue;
+        }
         let matches: Vec<(RuleMatch, precedence::PathKey, bool, usize, usize)> = match &rule.matches
         {
             route::Matches::Http(ms) => ms
@@ -824,4 +875,87 @@ fn policy_status(
         })
         .collect();
     status::merge_policy_status(policy.status.as_ref(), &config.controller_name, ours)
+}
+
+/// One Route's attachment outcomes, rule verdicts and resolved backends.
+struct RoutePlan<'s, 'r> {
+    route: &'r route::RouteView<'s>,
+    outcomes: Vec<attachment::ParentOutcome>,
+    rule_problems: Vec<Option<Problem>>,
+    resolved: Vec<Vec<ResolvedBackend>>,
+}
+
+/// spec: GRPCRoute hostnames — when an HTTPRoute and a GRPCRoute attached to one listener share
+/// a hostname, exactly one is accepted: the oldest, then the first by namespace/name. The other
+/// loses that listener; a parentRef left without listeners is not accepted.
+fn http_grpc_conflicts(plans: &mut [RoutePlan<'_, '_>]) {
+    // Per listener: (precedence key, plan index, outcome index, attachment index).
+    type Entry = ((u8, Option<Time>, String, String), usize, usize, usize);
+    let mut by_listener: BTreeMap<(Key, usize), Vec<Entry>> = BTreeMap::new();
+    for (pi, plan) in plans.iter().enumerate() {
+        let kind = plan.route.id.kind;
+        if !matches!(kind, ObjectKind::HTTPRoute | ObjectKind::GRPCRoute) {
+            continue;
+        }
+        for (oi, o) in plan.outcomes.iter().enumerate() {
+            for (ai, a) in o.result.iter().flatten().enumerate() {
+                let created = snapshot::created(plan.route.meta).cloned();
+                let key = (
+                    u8::from(created.is_none()),
+                    created,
+                    plan.route.id.namespace.clone(),
+                    plan.route.id.name.clone(),
+                );
+                by_listener
+                    .entry((a.gateway.clone(), a.listener))
+                    .or_default()
+                    .push((key, pi, oi, ai));
+            }
+        }
+    }
+    let mut losers: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
+    for entries in by_listener.values_mut() {
+        entries.sort();
+        let mut winners: Vec<(ObjectKind, Vec<String>)> = Vec::new();
+        for (_, pi, oi, ai) in entries.iter() {
+            let plan = &plans[*pi];
+            let Some(Ok(atts)) = plan.outcomes.get(*oi).map(|o| &o.result) else {
+                continue;
+            };
+            let Some(a) = atts.get(*ai) else { continue };
+            let kind = plan.route.id.kind;
+            let clash = winners
+                .iter()
+                .any(|(k, h)| *k != kind && hostnames_overlap(h, &a.hostnames));
+            if clash {
+                losers.insert((*pi, *oi, *ai));
+            } else {
+                winners.push((kind, a.hostnames.clone()));
+            }
+        }
+    }
+    for (pi, oi, ai) in losers.into_iter().rev() {
+        let Some(o) = plans.get_mut(pi).and_then(|p| p.outcomes.get_mut(oi)) else {
+            continue;
+        };
+        if let Ok(atts) = &mut o.result {
+            if ai < atts.len() {
+                atts.remove(ai);
+            }
+            if atts.is_empty() {
+                o.result = Err(Problem::new(
+                    "NotAllowedByListeners",
+                    "an older Route of the other kind (HTTPRoute/GRPCRoute) serves the same hostname",
+                ));
+            }
+        }
+    }
+}
+
+/// Whether two intersected hostname lists (empty = any hostname) share a hostname.
+fn hostnames_overlap(a: &[String], b: &[String]) -> bool {
+    a.is_empty()
+        || b.is_empty()
+        || a.iter()
+            .any(|x| b.iter().any(|y| hostname::intersect(x, y).is_some()))
 }

@@ -68,6 +68,8 @@ pub struct RuleView<'a> {
     pub filters: Filters,
     /// Backend references (rule backends first, then filter backends).
     pub backends: Vec<BackendUse<'a>>,
+    /// Filters set on the rule's backendRefs (HTTPRoute only).
+    pub backend_filters: Vec<&'a HTTPRouteFilter>,
 }
 
 /// A Route of any kind.
@@ -180,6 +182,10 @@ pub fn routes(snapshot: &Snapshot) -> Vec<RouteView<'_>> {
                         matches: Matches::Http(matches),
                         filters: Filters::Http(filters.to_vec()),
                         backends,
+                        backend_filters: brefs
+                            .iter()
+                            .flat_map(|b| b.filters.iter().flatten())
+                            .collect(),
                     }
                 })
                 .collect(),
@@ -224,6 +230,7 @@ pub fn routes(snapshot: &Snapshot) -> Vec<RouteView<'_>> {
                         matches: Matches::Grpc(rule.matches.clone().unwrap_or_default()),
                         filters: Filters::Grpc(filters.to_vec()),
                         backends,
+                        backend_filters: Vec::new(),
                     }
                 })
                 .collect(),
@@ -253,6 +260,7 @@ pub fn routes(snapshot: &Snapshot) -> Vec<RouteView<'_>> {
                             name: rule.name.as_deref(),
                             matches: Matches::L4,
                             filters: Filters::None,
+                            backend_filters: Vec::new(),
                             backends: rule
                                 .backend_refs
                                 .iter()
