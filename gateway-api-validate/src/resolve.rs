@@ -267,7 +267,7 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
             .map(|rule| {
                 rule.backends
                     .iter()
-                    .map(|b| backend::resolve(snapshot, &r.id, b))
+                    .map(|b| backend::resolve(snapshot, config, &r.id, b))
                     .collect()
             })
             .collect();
@@ -663,7 +663,18 @@ fn listener_conditions(l: &ListenerState, generation: i64, now: &Time) -> Vec<Co
             now,
         )
     };
-    vec![accepted, conflicted, refs, programmed]
+    let mut out = vec![accepted, conflicted, refs, programmed];
+    if l.overlapping_tls {
+        out.push(condition(
+            "OverlappingTLSConfig",
+            true,
+            "OverlappingHostnames",
+            "TLS hostnames overlap another listener on the same port",
+            generation,
+            now,
+        ));
+    }
+    out
 }
 
 fn gateway_status(

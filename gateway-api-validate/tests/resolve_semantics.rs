@@ -388,3 +388,77 @@ spec:
         Some("BackendNotFound")
     );
 }
+
+#[test]
+fn overlapping_tls_hostnames_are_flagged_on_both_listeners() {
+    let extra = r#"
+apiVersion: v1
+kind: Secret
+metadata: {name: cert, namespace: infra}
+type: kubernetes.io/tls
+stringData:
+  tls.crt: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
+  tls.key: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n"
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: https, namespace: infra}
+spec:
+  gatewayClassName: gc
+  listeners:
+  - {name: a, port: 443, protocol: HTTPS, hostname: foo.example.com, tls: {certificateRefs: [{name: cert}]}}
+  - {name: b, port: 443, protocol: HTTPS, hostname: foo.example.org, tls: {certificateRefs: [{name: cert}]}}
+  - {name: c, port: 443, protocol: HTTPS, hostname: "*.example.com", tls: {certificateRefs: [{name: cert}]}}
+"#;
+    let out = resolve(&snapshot(extra), &config());
+    let Some(ObjectStatus::Gateway(g)) =
+        out.statuses
+            .get(&ObjectRef::new(ObjectKind::Gateway, "infra", "https"))
+    else {
+        panic!("no status")
+    };
+    let flagged: Vec<_> = g
+        .listeners
+        .iter()
+        .flatten()
+        .filter(|l| {
+            cond(&l.conditions, "OverlappingTLSConfig") == Some(("True", "OverlappingHostnames"))
+        })
+        .map(|l| l.name.to_string())
+        .collect();
+    assert_eq!(flagged, vec!["a", "c"]);
+    assert!(
+        out.data_plane
+            .iter()
+            .all(|g| g.listeners.iter().all(|l| l.valid))
+    );
+}
+
+#[test]
+fn unsupported_app_protocol_is_unresolved() {
+    let extra = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: h2c, namespace: infra}
+spec: {ports: [{port: 8080, appProtocol: kubernetes.io/h2c}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: infra}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: h2c, port: 8080}]}]
+"#;
+    let out = resolve(&snapshot(extra), &config());
+    let c = route_conditions(&out, ObjectKind::HTTPRoute, "infra", "r");
+    assert_eq!(
+        cond(&c, "ResolvedRefs"),
+        Some(("False", "UnsupportedProtocol"))
+    );
+    let out = resolve(
+        &snapshot(extra),
+        &config().with_features([F::HTTPRouteBackendProtocolH2C]),
+    );
+    let c = route_conditions(&out, ObjectKind::HTTPRoute, "infra", "r");
+    assert_eq!(cond(&c, "ResolvedRefs"), Some(("True", "ResolvedRefs")));
+}

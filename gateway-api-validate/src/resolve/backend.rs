@@ -6,11 +6,13 @@
 //! An invalid backend keeps its weight: requests that would go to it get HTTP 500, so the
 //! share of the valid ones is unchanged.
 
-use super::GROUP;
 use super::listener::Problem;
 use super::reference_grant::{RefEnd, permitted};
 use super::route::{BackendRole, BackendUse};
-use super::snapshot::{ObjectRef, Snapshot};
+use super::{Config, GROUP};
+use gateway_api_types::features::SupportedFeatureName as F;
+
+use super::snapshot::{ObjectKind, ObjectRef, Snapshot};
 
 /// A backend after resolution.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +39,12 @@ pub struct ResolvedBackend {
 }
 
 /// Resolves one backend reference of `route`. spec: Route `ResolvedRefs` reasons.
-pub fn resolve(snapshot: &Snapshot, route: &ObjectRef, b: &BackendUse<'_>) -> ResolvedBackend {
+pub fn resolve(
+    snapshot: &Snapshot,
+    config: &Config,
+    route: &ObjectRef,
+    b: &BackendUse<'_>,
+) -> ResolvedBackend {
     let r = b.reference;
     let group = r.group.as_ref().map_or("", |g| g.as_str()).to_string();
     let kind = r
@@ -62,11 +69,16 @@ pub fn resolve(snapshot: &Snapshot, route: &ObjectRef, b: &BackendUse<'_>) -> Re
         endpoints: Vec::new(),
         invalid: None,
     };
-    out.invalid = check(snapshot, route, &mut out).err();
+    out.invalid = check(snapshot, config, route, &mut out).err();
     out
 }
 
-fn check(snapshot: &Snapshot, route: &ObjectRef, b: &mut ResolvedBackend) -> Result<(), Problem> {
+fn check(
+    snapshot: &Snapshot,
+    config: &Config,
+    route: &ObjectRef,
+    b: &mut ResolvedBackend,
+) -> Result<(), Problem> {
     // spec: only core Services are supported here; any other kind is InvalidKind.
     if !b.group.is_empty() || b.kind != "Service" {
         return Err(Problem::new(
@@ -104,10 +116,22 @@ fn check(snapshot: &Snapshot, route: &ObjectRef, b: &mut ResolvedBackend) -> Res
     };
     if let Some(port) = b.port {
         // ExternalName Services have no ports to check.
-        if service.type_ != "ExternalName" && !service.ports.iter().any(|p| p.port == port) {
+        let sp = service.ports.iter().find(|p| p.port == port);
+        if service.type_ != "ExternalName" && sp.is_none() {
             return Err(Problem::new(
                 "BackendNotFound",
                 format!("Service {}/{} has no port {port}", b.namespace, b.name),
+            ));
+        }
+        if let Some(proto) = sp.and_then(|p| p.app_protocol.as_deref())
+            && !app_protocol_supported(config, route.kind, proto)
+        {
+            return Err(Problem::new(
+                "UnsupportedProtocol",
+                format!(
+                    "appProtocol {proto} of Service {}/{} port {port} is not supported",
+                    b.namespace, b.name
+                ),
             ));
         }
     }
@@ -121,4 +145,20 @@ fn check(snapshot: &Snapshot, route: &ObjectRef, b: &mut ResolvedBackend) -> Res
     b.endpoints.sort();
     b.endpoints.dedup();
     Ok(())
+}
+
+/// Whether a Route of `kind` can talk to a backend port with this `appProtocol`.
+/// spec: KEP-3726 application protocols (`kubernetes.io/h2c`, `kubernetes.io/ws`,
+/// `kubernetes.io/wss`) and their features; other values are left to the implementation and
+/// accepted.
+fn app_protocol_supported(config: &Config, kind: ObjectKind, proto: &str) -> bool {
+    let has = |f: F| config.features.contains(&f);
+    match (kind, proto) {
+        (ObjectKind::HTTPRoute, "kubernetes.io/h2c") => has(F::HTTPRouteBackendProtocolH2C),
+        (ObjectKind::HTTPRoute, "kubernetes.io/ws" | "kubernetes.io/wss") => {
+            has(F::HTTPRouteBackendProtocolWebSocket)
+        }
+        (ObjectKind::GRPCRoute, "kubernetes.io/ws" | "kubernetes.io/wss") => false,
+        _ => true,
+    }
 }

@@ -222,7 +222,8 @@ pub fn evaluate(
     } else {
         None
     };
-    let listeners: Vec<ListenerState> = groups.into_iter().flatten().collect();
+    let mut listeners: Vec<ListenerState> = groups.into_iter().flatten().collect();
+    listener::mark_overlapping_tls(&mut listeners);
     let unresolved = gw
         .spec
         .tls

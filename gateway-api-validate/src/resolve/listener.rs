@@ -77,6 +77,8 @@ pub struct ListenerState {
     pub certificates: Vec<Key>,
     /// Number of Routes attached (filled by attachment).
     pub attached_routes: i32,
+    /// Whether its TLS hostnames overlap another terminating listener's on the same port.
+    pub overlapping_tls: bool,
 }
 
 impl ListenerState {
@@ -442,6 +444,7 @@ pub fn evaluate(
         unresolved: kinds_problem,
         certificates: Vec::new(),
         attached_routes: 0,
+        overlapping_tls: false,
     };
     if state.unsupported.is_none() && state.tls_mode() == Some(TLSModeType::Terminate) {
         match resolve_certificates(snapshot, &state.owner, &state.entry) {
@@ -562,6 +565,32 @@ pub fn mark_conflicts(groups: &mut [Vec<ListenerState>], config: &Config) {
             }
         }
         winners.extend(group.iter().filter(|l| l.accepted()).cloned());
+    }
+}
+
+/// Marks accepted TLS-terminating listeners whose hostnames overlap on one port (a missing
+/// hostname overlaps every hostname). spec: `ListenerConditionOverlappingTLSConfig`, reason
+/// `OverlappingHostnames` (set only when true).
+pub fn mark_overlapping_tls(listeners: &mut [ListenerState]) {
+    let terminating =
+        |l: &ListenerState| l.accepted() && l.tls_mode() == Some(TLSModeType::Terminate);
+    let n = listeners.len();
+    let mut overlapping = vec![false; n];
+    for i in 0..n {
+        for j in 0..n {
+            let (a, b) = (&listeners[i], &listeners[j]);
+            if i == j || a.entry.port != b.entry.port || !terminating(a) || !terminating(b) {
+                continue;
+            }
+            let overlap = match (a.hostname(), b.hostname()) {
+                (Some(x), Some(y)) => super::hostname::intersect(&x, &y).is_some(),
+                _ => true,
+            };
+            overlapping[i] |= overlap;
+        }
+    }
+    for (l, o) in listeners.iter_mut().zip(overlapping) {
+        l.overlapping_tls = o;
     }
 }
 
