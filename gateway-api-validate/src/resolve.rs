@@ -244,6 +244,22 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     for r in &routes {
         let mut outcomes = attachment::attach(snapshot, &gateways, r);
         if outcomes.is_empty() {
+            // No owned parent any more: remove the entries we wrote earlier, if any.
+            let stale = r.status.is_some_and(|st| {
+                st.parents
+                    .iter()
+                    .any(|p| p.controller_name.as_str() == config.controller_name)
+            });
+            if stale {
+                statuses.insert(
+                    r.id.clone(),
+                    ObjectStatus::Route(status::merge_route_status(
+                        r.status,
+                        &config.controller_name,
+                        Vec::new(),
+                    )),
+                );
+            }
             continue;
         }
         let rule_problems: Vec<Option<Problem>> = r
@@ -391,13 +407,30 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         }
     }
 
-    for (key, state) in backend_tls_policy::evaluate_all(snapshot, &services_by_gateway) {
-        let Some(policy) = snapshot.backend_tls_policies.get(&key) else {
+    let policies = backend_tls_policy::evaluate_all(snapshot, &services_by_gateway);
+    for (key, policy) in &snapshot.backend_tls_policies {
+        let Some(state) = policies.get(key) else {
+            // No owned ancestor any more: remove the entries we wrote earlier, if any.
+            let stale = policy.status.as_ref().is_some_and(|st| {
+                st.ancestors
+                    .iter()
+                    .any(|a| a.controller_name.as_str() == config.controller_name)
+            });
+            if stale {
+                statuses.insert(
+                    ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1),
+                    ObjectStatus::Policy(status::merge_policy_status(
+                        policy.status.as_ref(),
+                        &config.controller_name,
+                        Vec::new(),
+                    )),
+                );
+            }
             continue;
         };
         statuses.insert(
             ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1),
-            ObjectStatus::Policy(policy_status(config, policy, &state)),
+            ObjectStatus::Policy(policy_status(config, policy, state)),
         );
     }
 
@@ -766,8 +799,15 @@ fn gateway_status(
             })
         })
         .collect();
+    // Requested addresses are reported as given; without any, the addresses already written
+    // (assigned by the infrastructure) are kept.
+    let addresses = if addresses.is_empty() {
+        old.and_then(|s| s.addresses.clone())
+    } else {
+        Some(addresses)
+    };
     GatewayStatus {
-        addresses: (!addresses.is_empty()).then_some(addresses),
+        addresses,
         conditions: Some(merge_conditions(old_conditions, conditions)),
         listeners: Some(listeners),
         attached_listener_sets: (!g.listener_sets.is_empty()
@@ -926,6 +966,12 @@ fn http_grpc_conflicts(plans: &mut [RoutePlan<'_, '_>]) {
     }
     let mut losers: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
     for entries in by_listener.values_mut() {
+        // Only a listener carrying both kinds can have such a conflict.
+        let kinds: BTreeSet<ObjectKind> =
+            entries.iter().map(|e| plans[e.1].route.id.kind).collect();
+        if kinds.len() < 2 {
+            continue;
+        }
         entries.sort();
         let mut winners: Vec<(ObjectKind, Vec<String>)> = Vec::new();
         for (_, pi, oi, ai) in entries.iter() {

@@ -462,3 +462,36 @@ spec:
     let c = route_conditions(&out, ObjectKind::HTTPRoute, "infra", "r");
     assert_eq!(cond(&c, "ResolvedRefs"), Some(("True", "ResolvedRefs")));
 }
+
+#[test]
+fn entries_for_parents_no_longer_referenced_are_removed() {
+    let route = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: infra}
+spec:
+  parentRefs: [{name: not-ours}]
+  rules: [{backendRefs: [{name: svc, port: 8080}]}]
+status:
+  parents:
+  - parentRef: {name: gw}
+    controllerName: example.com/gateway
+    conditions:
+    - {type: Accepted, status: "True", reason: Accepted, message: "", lastTransitionTime: "2021-01-01T00:00:00Z"}
+  - parentRef: {name: not-ours}
+    controllerName: other.io/controller
+    conditions: []
+"#;
+    let out = resolve(&snapshot(route), &config());
+    let Some(ObjectStatus::Route(st)) =
+        out.statuses
+            .get(&ObjectRef::new(ObjectKind::HTTPRoute, "infra", "r"))
+    else {
+        panic!("stale entries must be cleaned up")
+    };
+    assert_eq!(st.parents.len(), 1);
+    assert_eq!(
+        st.parents[0].controller_name.as_str(),
+        "other.io/controller"
+    );
+}
