@@ -85,25 +85,21 @@ pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gateway_api_types::conditions::{Condition, Time};
+use gateway_api_types::conditions::Time;
 use gateway_api_types::features::SupportedFeatureName;
 use gateway_api_types::policy::PolicyStatus;
-use gateway_api_types::shared::{GatewayController, RouteParentStatus, RouteStatus};
-use gateway_api_types::v1::gateway::{GatewayStatus, GatewayStatusAddress, ListenerStatus};
-use gateway_api_types::v1::gatewayclass::{GatewayClassStatus, SupportedFeature};
+use gateway_api_types::shared::RouteStatus;
+use gateway_api_types::v1::gateway::GatewayStatus;
+use gateway_api_types::v1::gatewayclass::GatewayClassStatus;
 use gateway_api_types::v1::grpcroute::GRPCRouteMatch;
 use gateway_api_types::v1::httproute::HTTPRouteMatch;
-use gateway_api_types::v1::listenerset::{ListenerEntryStatus, ListenerSetStatus};
+use gateway_api_types::v1::listenerset::ListenerSetStatus;
 
 pub use backend::ResolvedBackend;
 pub use listener::Problem;
 pub use precedence::MatchSummary;
 pub use route::Filters;
 pub use snapshot::{Key, ObjectKind, ObjectRef, Snapshot, SnapshotError};
-
-use gateway::GatewayState;
-use listener::ListenerState;
-use status::{condition, merge_conditions};
 
 /// The Gateway API group.
 pub const GROUP: &str = gateway_api_types::document::GROUP;
@@ -254,7 +250,7 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         };
         statuses.insert(
             ObjectRef::new(ObjectKind::GatewayClass, "", name),
-            ObjectStatus::GatewayClass(class_status(config, class, state)),
+            ObjectStatus::GatewayClass(status::class_status(config, class, state)),
         );
     }
 
@@ -318,7 +314,17 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     }
 
     // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener.
-    http_grpc_conflicts(&mut plans);
+    {
+        let views: Vec<&route::RouteView<'_>> = plans.iter().map(|p| p.route).collect();
+        let mut outcomes: Vec<Vec<attachment::ParentOutcome>> = plans
+            .iter_mut()
+            .map(|p| std::mem::take(&mut p.outcomes))
+            .collect();
+        attachment::http_grpc_conflicts(&views, &mut outcomes);
+        for (p, o) in plans.iter_mut().zip(outcomes) {
+            p.outcomes = o;
+        }
+    }
 
     // Phase 3: statuses, attached routes, data-plane rules.
     let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
@@ -327,7 +333,6 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     for plan in &plans {
         let r = plan.route;
         let generation = snapshot::generation(r.meta);
-        let now = &config.now;
         let first_problem = plan
             .resolved
             .iter()
@@ -341,78 +346,44 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
             .collect();
         let mut parents = Vec::new();
         for o in &plan.outcomes {
-            let mut conditions = Vec::new();
-            match &o.result {
-                Ok(atts) => {
-                    for a in atts {
-                        let valid_backends = plan
-                            .resolved
-                            .iter()
-                            .zip(&plan.rule_problems)
-                            .filter(|(_, p)| p.is_none())
-                            .flat_map(|(b, _)| b)
-                            .filter(|b| {
-                                b.invalid.is_none() && b.group.is_empty() && b.kind == "Service"
-                            })
-                            .map(|b| (b.namespace.clone(), b.name.clone()));
-                        services_by_gateway
-                            .entry(a.gateway.clone())
-                            .or_default()
-                            .extend(valid_backends);
-                        attached
-                            .entry((a.gateway.clone(), a.listener))
-                            .or_default()
-                            .insert(r.id.clone());
-                        rules_by_listener
-                            .entry((a.gateway.clone(), a.listener))
-                            .or_default()
-                            .extend(rules_for(
-                                r,
-                                &plan.resolved,
-                                &plan.rule_problems,
-                                &a.hostnames,
-                            ));
-                    }
-                    conditions.push(condition(
-                        "Accepted",
-                        true,
-                        "Accepted",
-                        "Route accepted",
-                        generation,
-                        now,
-                    ));
+            if let Ok(atts) = &o.result {
+                for a in atts {
+                    let valid_backends = plan
+                        .resolved
+                        .iter()
+                        .zip(&plan.rule_problems)
+                        .filter(|(_, p)| p.is_none())
+                        .flat_map(|(b, _)| b)
+                        .filter(|b| {
+                            b.invalid.is_none() && b.group.is_empty() && b.kind == "Service"
+                        })
+                        .map(|b| (b.namespace.clone(), b.name.clone()));
+                    services_by_gateway
+                        .entry(a.gateway.clone())
+                        .or_default()
+                        .extend(valid_backends);
+                    attached
+                        .entry((a.gateway.clone(), a.listener))
+                        .or_default()
+                        .insert(r.id.clone());
+                    rules_by_listener
+                        .entry((a.gateway.clone(), a.listener))
+                        .or_default()
+                        .extend(rules_for(
+                            r,
+                            &plan.resolved,
+                            &plan.rule_problems,
+                            &a.hostnames,
+                        ));
                 }
-                Err(p) => conditions.push(condition(
-                    "Accepted", false, p.reason, &p.message, generation, now,
-                )),
             }
-            conditions.push(match &first_problem {
-                None => condition(
-                    "ResolvedRefs",
-                    true,
-                    "ResolvedRefs",
-                    "all references resolved",
-                    generation,
-                    now,
-                ),
-                Some(p) => condition("ResolvedRefs", false, p.reason, &p.message, generation, now),
-            });
-            // spec: PartiallyInvalid only when accepted with some rules dropped.
-            if o.result.is_ok() && !dropped.is_empty() {
-                conditions.push(condition(
-                    "PartiallyInvalid",
-                    true,
-                    "UnsupportedValue",
-                    format!("Dropped Rule(s): {}", dropped.join("; ")),
-                    generation,
-                    now,
-                ));
-            }
-            parents.push(RouteParentStatus {
-                parent_ref: o.parent_ref.clone(),
-                controller_name: GatewayController::new(config.controller_name.clone()),
-                conditions,
-            });
+            parents.push(status::route_parent_status(
+                config,
+                o,
+                first_problem.as_ref(),
+                &dropped,
+                generation,
+            ));
         }
         statuses.insert(
             r.id.clone(),
@@ -452,7 +423,7 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         };
         statuses.insert(
             ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1),
-            ObjectStatus::Policy(policy_status(config, policy, state)),
+            ObjectStatus::Policy(status::policy_status(config, policy, state)),
         );
     }
 
@@ -463,13 +434,13 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         };
         statuses.insert(
             ObjectRef::new(ObjectKind::Gateway, &key.0, &key.1),
-            ObjectStatus::Gateway(gateway_status(config, gw, g)),
+            ObjectStatus::Gateway(status::gateway_status(config, gw, g)),
         );
         for ls in &g.listener_sets {
             if let Some(obj) = snapshot.listener_sets.get(&ls.key) {
                 statuses.insert(
                     ObjectRef::new(ObjectKind::ListenerSet, &ls.key.0, &ls.key.1),
-                    ObjectStatus::ListenerSet(listener_set_status(config, obj, g, ls)),
+                    ObjectStatus::ListenerSet(status::listener_set_status(config, obj, g, ls)),
                 );
             }
         }
@@ -597,444 +568,10 @@ fn rules_for(
     out
 }
 
-fn class_status(
-    config: &Config,
-    class: &gateway_api_types::v1::GatewayClass,
-    state: &gatewayclass::ClassState,
-) -> GatewayClassStatus {
-    let generation = snapshot::generation(&class.metadata);
-    let accepted = match &state.rejected {
-        None => condition(
-            "Accepted",
-            true,
-            "Accepted",
-            "GatewayClass accepted",
-            generation,
-            &config.now,
-        ),
-        Some(p) => condition(
-            "Accepted",
-            false,
-            p.reason,
-            &p.message,
-            generation,
-            &config.now,
-        ),
-    };
-    let version = condition(
-        "SupportedVersion",
-        true,
-        "SupportedVersion",
-        "Gateway API v1.6.1",
-        generation,
-        &config.now,
-    );
-    let old = class
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.as_deref())
-        .unwrap_or_default();
-    GatewayClassStatus {
-        conditions: Some(merge_conditions(old, vec![accepted, version])),
-        supported_features: Some(
-            config
-                .features
-                .iter()
-                .map(|f| SupportedFeature {
-                    name: f.as_str().to_string(),
-                })
-                .collect(),
-        ),
-    }
-}
-
-/// Listener conditions in the order Accepted, Conflicted, ResolvedRefs, Programmed.
-fn listener_conditions(l: &ListenerState, generation: i64, now: &Time) -> Vec<Condition> {
-    let accepted = match (&l.unsupported, l.conflict) {
-        (Some(p), None) => condition("Accepted", false, p.reason, &p.message, generation, now),
-        (_, Some(c)) => condition(
-            "Accepted",
-            false,
-            c.reason(),
-            "listener conflicts",
-            generation,
-            now,
-        ),
-        (None, None) => condition(
-            "Accepted",
-            true,
-            "Accepted",
-            "listener accepted",
-            generation,
-            now,
-        ),
-    };
-    let conflicted = match l.conflict {
-        Some(c) => condition(
-            "Conflicted",
-            true,
-            c.reason(),
-            "listener conflicts",
-            generation,
-            now,
-        ),
-        None => condition(
-            "Conflicted",
-            false,
-            "NoConflicts",
-            "no conflicts",
-            generation,
-            now,
-        ),
-    };
-    let refs = match &l.unresolved {
-        Some(p) => condition("ResolvedRefs", false, p.reason, &p.message, generation, now),
-        None => condition(
-            "ResolvedRefs",
-            true,
-            "ResolvedRefs",
-            "references resolved",
-            generation,
-            now,
-        ),
-    };
-    let programmed = if l.programmed() {
-        condition(
-            "Programmed",
-            true,
-            "Programmed",
-            "listener programmed",
-            generation,
-            now,
-        )
-    } else {
-        let reason = l.conflict.map_or("Invalid", |c| c.reason());
-        condition(
-            "Programmed",
-            false,
-            reason,
-            "listener not programmed",
-            generation,
-            now,
-        )
-    };
-    let mut out = vec![accepted, conflicted, refs, programmed];
-    if l.overlapping_tls {
-        out.push(condition(
-            "OverlappingTLSConfig",
-            true,
-            "OverlappingHostnames",
-            "TLS hostnames overlap another listener on the same port",
-            generation,
-            now,
-        ));
-    }
-    out
-}
-
-fn gateway_status(
-    config: &Config,
-    gw: &gateway_api_types::v1::Gateway,
-    g: &GatewayState,
-) -> GatewayStatus {
-    let generation = snapshot::generation(&gw.metadata);
-    let now = &config.now;
-    let old = gw.status.as_ref();
-    let accepted = match (&g.rejected, &g.listeners_not_valid) {
-        (Some(p), _) => condition("Accepted", false, p.reason, &p.message, generation, now),
-        (None, Some(m)) => condition("Accepted", true, "ListenersNotValid", m, generation, now),
-        (None, None) => condition(
-            "Accepted",
-            true,
-            "Accepted",
-            "Gateway accepted",
-            generation,
-            now,
-        ),
-    };
-    let programmed = match &g.rejected {
-        None => condition(
-            "Programmed",
-            true,
-            "Programmed",
-            "Gateway programmed",
-            generation,
-            now,
-        ),
-        Some(p) => condition("Programmed", false, "Invalid", &p.message, generation, now),
-    };
-    let refs = match &g.unresolved {
-        None => condition(
-            "ResolvedRefs",
-            true,
-            "ResolvedRefs",
-            "references resolved",
-            generation,
-            now,
-        ),
-        Some(p) => condition("ResolvedRefs", false, p.reason, &p.message, generation, now),
-    };
-    let mut conditions = vec![accepted, programmed, refs];
-    // spec: GatewayConditionInsecureFrontendValidationMode.
-    if g.insecure_frontend {
-        conditions.push(condition(
-            "InsecureFrontendValidationMode",
-            true,
-            "ConfigurationChanged",
-            "a frontend TLS validation allows insecure fallback",
-            generation,
-            now,
-        ));
-    }
-    let old_conditions = old
-        .and_then(|s| s.conditions.as_deref())
-        .unwrap_or_default();
-    let old_listeners = old.and_then(|s| s.listeners.as_deref()).unwrap_or_default();
-    let gw_ref = ObjectRef::new(ObjectKind::Gateway, &g.key.0, &g.key.1);
-    let listeners = g
-        .listeners
-        .iter()
-        .filter(|l| l.owner == gw_ref)
-        .map(|l| {
-            let prev = old_listeners
-                .iter()
-                .find(|o| o.name == l.entry.name)
-                .map(|o| o.conditions.as_slice())
-                .unwrap_or_default();
-            ListenerStatus {
-                name: l.entry.name.clone(),
-                supported_kinds: Some(l.supported_kinds.clone()),
-                attached_routes: l.attached_routes,
-                conditions: merge_conditions(prev, listener_conditions(l, generation, now)),
-            }
-        })
-        .collect();
-    let addresses: Vec<GatewayStatusAddress> = gw
-        .spec
-        .addresses
-        .iter()
-        .flatten()
-        .filter_map(|a| {
-            Some(GatewayStatusAddress {
-                type_: a.type_.clone(),
-                value: a.value.clone()?,
-            })
-        })
-        .collect();
-    // Requested addresses are reported as given; without any, the addresses already written
-    // (assigned by the infrastructure) are kept.
-    let addresses = if addresses.is_empty() {
-        old.and_then(|s| s.addresses.clone())
-    } else {
-        Some(addresses)
-    };
-    GatewayStatus {
-        addresses,
-        conditions: Some(merge_conditions(old_conditions, conditions)),
-        listeners: Some(listeners),
-        attached_listener_sets: (!g.listener_sets.is_empty()
-            || config.features.contains(&SupportedFeatureName::ListenerSet))
-        .then(|| g.attached_listener_sets()),
-    }
-}
-
-fn listener_set_status(
-    config: &Config,
-    ls: &gateway_api_types::v1::ListenerSet,
-    g: &GatewayState,
-    state: &gateway::ListenerSetState,
-) -> ListenerSetStatus {
-    let generation = snapshot::generation(&ls.metadata);
-    let now = &config.now;
-    let owner = ObjectRef::new(ObjectKind::ListenerSet, &state.key.0, &state.key.1);
-    let (accepted, programmed) = match &state.rejected {
-        None => (
-            condition(
-                "Accepted",
-                true,
-                "Accepted",
-                "ListenerSet accepted",
-                generation,
-                now,
-            ),
-            condition(
-                "Programmed",
-                true,
-                "Programmed",
-                "ListenerSet programmed",
-                generation,
-                now,
-            ),
-        ),
-        Some(p) => (
-            condition("Accepted", false, p.reason, &p.message, generation, now),
-            condition("Programmed", false, p.reason, &p.message, generation, now),
-        ),
-    };
-    let old = ls.status.as_ref();
-    let old_conditions = old
-        .and_then(|s| s.conditions.as_deref())
-        .unwrap_or_default();
-    let old_listeners = old.and_then(|s| s.listeners.as_deref()).unwrap_or_default();
-    let listeners: Vec<ListenerEntryStatus> = g
-        .listeners
-        .iter()
-        .filter(|l| l.owner == owner)
-        .map(|l| {
-            let prev = old_listeners
-                .iter()
-                .find(|o| o.name == l.entry.name)
-                .map(|o| o.conditions.as_slice())
-                .unwrap_or_default();
-            ListenerEntryStatus {
-                name: l.entry.name.clone(),
-                supported_kinds: Some(l.supported_kinds.clone()),
-                attached_routes: l.attached_routes,
-                conditions: merge_conditions(prev, listener_conditions(l, generation, now)),
-            }
-        })
-        .collect();
-    ListenerSetStatus {
-        conditions: Some(merge_conditions(old_conditions, vec![accepted, programmed])),
-        listeners: (!listeners.is_empty()).then_some(listeners),
-    }
-}
-
-fn policy_status(
-    config: &Config,
-    policy: &gateway_api_types::v1::BackendTLSPolicy,
-    state: &backend_tls_policy::PolicyState,
-) -> PolicyStatus {
-    let generation = snapshot::generation(&policy.metadata);
-    let now = &config.now;
-    let ours = state
-        .ancestors
-        .iter()
-        .map(|(ns, name)| {
-            let accepted = match &state.rejected {
-                None => condition(
-                    "Accepted",
-                    true,
-                    "Accepted",
-                    "policy accepted",
-                    generation,
-                    now,
-                ),
-                Some(p) => condition("Accepted", false, p.reason, &p.message, generation, now),
-            };
-            let refs = match &state.unresolved {
-                None => condition(
-                    "ResolvedRefs",
-                    true,
-                    "ResolvedRefs",
-                    "references resolved",
-                    generation,
-                    now,
-                ),
-                Some(p) => condition("ResolvedRefs", false, p.reason, &p.message, generation, now),
-            };
-            gateway_api_types::policy::PolicyAncestorStatus {
-                ancestor_ref: gateway_api_types::shared::ParentReference {
-                    group: Some(gateway_api_types::shared::Group::new(GROUP)),
-                    kind: Some(gateway_api_types::shared::Kind::new("Gateway")),
-                    namespace: Some(gateway_api_types::shared::Namespace::new(ns.clone())),
-                    name: gateway_api_types::shared::ObjectName::new(name.clone()),
-                    section_name: None,
-                    port: None,
-                },
-                controller_name: GatewayController::new(config.controller_name.clone()),
-                conditions: vec![accepted, refs],
-            }
-        })
-        .collect();
-    status::merge_policy_status(policy.status.as_ref(), &config.controller_name, ours)
-}
-
 /// One Route's attachment outcomes, rule verdicts and resolved backends.
 struct RoutePlan<'s, 'r> {
     route: &'r route::RouteView<'s>,
     outcomes: Vec<attachment::ParentOutcome>,
     rule_problems: Vec<Option<Problem>>,
     resolved: Vec<Vec<ResolvedBackend>>,
-}
-
-/// spec: GRPCRoute hostnames — when an HTTPRoute and a GRPCRoute attached to one listener share
-/// a hostname, exactly one is accepted: the oldest, then the first by namespace/name. The other
-/// loses that listener; a parentRef left without listeners is not accepted.
-fn http_grpc_conflicts(plans: &mut [RoutePlan<'_, '_>]) {
-    // Per listener: (precedence key, plan index, outcome index, attachment index).
-    type Entry = ((u8, Option<Time>, String, String), usize, usize, usize);
-    let mut by_listener: BTreeMap<(Key, usize), Vec<Entry>> = BTreeMap::new();
-    for (pi, plan) in plans.iter().enumerate() {
-        let kind = plan.route.id.kind;
-        if !matches!(kind, ObjectKind::HTTPRoute | ObjectKind::GRPCRoute) {
-            continue;
-        }
-        for (oi, o) in plan.outcomes.iter().enumerate() {
-            for (ai, a) in o.result.iter().flatten().enumerate() {
-                let created = snapshot::created(plan.route.meta).cloned();
-                let key = (
-                    u8::from(created.is_none()),
-                    created,
-                    plan.route.id.namespace.clone(),
-                    plan.route.id.name.clone(),
-                );
-                by_listener
-                    .entry((a.gateway.clone(), a.listener))
-                    .or_default()
-                    .push((key, pi, oi, ai));
-            }
-        }
-    }
-    let mut losers: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
-    for entries in by_listener.values_mut() {
-        // Only a listener carrying both kinds can have such a conflict.
-        let kinds: BTreeSet<ObjectKind> =
-            entries.iter().map(|e| plans[e.1].route.id.kind).collect();
-        if kinds.len() < 2 {
-            continue;
-        }
-        entries.sort();
-        let mut winners: Vec<(ObjectKind, Vec<String>)> = Vec::new();
-        for (_, pi, oi, ai) in entries.iter() {
-            let plan = &plans[*pi];
-            let Some(Ok(atts)) = plan.outcomes.get(*oi).map(|o| &o.result) else {
-                continue;
-            };
-            let Some(a) = atts.get(*ai) else { continue };
-            let kind = plan.route.id.kind;
-            let clash = winners
-                .iter()
-                .any(|(k, h)| *k != kind && hostnames_overlap(h, &a.hostnames));
-            if clash {
-                losers.insert((*pi, *oi, *ai));
-            } else {
-                winners.push((kind, a.hostnames.clone()));
-            }
-        }
-    }
-    for (pi, oi, ai) in losers.into_iter().rev() {
-        let Some(o) = plans.get_mut(pi).and_then(|p| p.outcomes.get_mut(oi)) else {
-            continue;
-        };
-        if let Ok(atts) = &mut o.result {
-            if ai < atts.len() {
-                atts.remove(ai);
-            }
-            if atts.is_empty() {
-                o.result = Err(Problem::new(
-                    "NotAllowedByListeners",
-                    "an older Route of the other kind (HTTPRoute/GRPCRoute) serves the same hostname",
-                ));
-            }
-        }
-    }
-}
-
-/// Whether two intersected hostname lists (empty = any hostname) share a hostname.
-fn hostnames_overlap(a: &[String], b: &[String]) -> bool {
-    a.is_empty()
-        || b.is_empty()
-        || a.iter()
-            .any(|x| b.iter().any(|y| hostname::intersect(x, y).is_some()))
 }

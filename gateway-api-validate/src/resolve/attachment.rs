@@ -4,7 +4,9 @@
 //! Route `Accepted` reasons `NotAllowedByListeners`, `NoMatchingListenerHostname`,
 //! `NoMatchingParent` (apis/v1/shared_types.go, gateway_types.go).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use gateway_api_types::conditions::Time;
 
 use gateway_api_types::shared::ParentReference;
 
@@ -13,7 +15,7 @@ use super::gateway::GatewayState;
 use super::hostname;
 use super::listener::{Problem, route_allowed};
 use super::route::RouteView;
-use super::snapshot::{Key, ObjectKind, ObjectRef, Snapshot};
+use super::snapshot::{Key, ObjectKind, ObjectRef, Snapshot, created};
 
 /// One listener a Route attached to through a parentRef.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,4 +213,93 @@ fn attach_one(
         ));
     }
     Ok(accepted)
+}
+
+/// spec: GRPCRoute hostnames — when an HTTPRoute and a GRPCRoute attached to one listener share
+/// a hostname, exactly one is accepted: the oldest, then the first by namespace/name. The other
+/// loses that listener; a parentRef left without listeners is not accepted.
+pub fn http_grpc_conflicts(routes: &[&RouteView<'_>], outcomes: &mut [Vec<ParentOutcome>]) {
+    // Per listener: (precedence key, plan index, outcome index, attachment index).
+    type Entry = ((u8, Option<Time>, String, String), usize, usize, usize);
+    let mut by_listener: BTreeMap<(Key, usize), Vec<Entry>> = BTreeMap::new();
+    for (pi, (route, outs)) in routes.iter().zip(outcomes.iter()).enumerate() {
+        let kind = route.id.kind;
+        if !matches!(kind, ObjectKind::HTTPRoute | ObjectKind::GRPCRoute) {
+            continue;
+        }
+        for (oi, o) in outs.iter().enumerate() {
+            for (ai, a) in o.result.iter().flatten().enumerate() {
+                let created = created(route.meta).cloned();
+                let key = (
+                    u8::from(created.is_none()),
+                    created,
+                    route.id.namespace.clone(),
+                    route.id.name.clone(),
+                );
+                by_listener
+                    .entry((a.gateway.clone(), a.listener))
+                    .or_default()
+                    .push((key, pi, oi, ai));
+            }
+        }
+    }
+    let mut losers: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
+    for entries in by_listener.values_mut() {
+        // Only a listener carrying both kinds can have such a conflict.
+        let kinds: BTreeSet<ObjectKind> = entries
+            .iter()
+            .filter_map(|e| routes.get(e.1))
+            .map(|r| r.id.kind)
+            .collect();
+        if kinds.len() < 2 {
+            continue;
+        }
+        entries.sort();
+        let mut winners: Vec<(ObjectKind, Vec<String>)> = Vec::new();
+        for (_, pi, oi, ai) in entries.iter() {
+            let (Some(route), Some(Ok(atts))) = (
+                routes.get(*pi),
+                outcomes
+                    .get(*pi)
+                    .and_then(|o| o.get(*oi))
+                    .map(|o| &o.result),
+            ) else {
+                continue;
+            };
+            let Some(a) = atts.get(*ai) else { continue };
+            let kind = route.id.kind;
+            let clash = winners
+                .iter()
+                .any(|(k, h)| *k != kind && hostnames_overlap(h, &a.hostnames));
+            if clash {
+                losers.insert((*pi, *oi, *ai));
+            } else {
+                winners.push((kind, a.hostnames.clone()));
+            }
+        }
+    }
+    for (pi, oi, ai) in losers.into_iter().rev() {
+        let Some(o) = outcomes.get_mut(pi).and_then(|p| p.get_mut(oi)) else {
+            continue;
+        };
+        if let Ok(atts) = &mut o.result {
+            if ai < atts.len() {
+                atts.remove(ai);
+            }
+            if atts.is_empty() {
+                o.result = Err(Problem::new(
+                    "NotAllowedByListeners",
+                    "an older Route of the other kind (HTTPRoute/GRPCRoute) serves the same hostname",
+                ));
+            }
+        }
+    }
+}
+
+/// Whether two intersected hostname lists (empty = any hostname) share a hostname.
+fn hostnames_overlap(a: &[String], b: &[String]) -> bool {
+    a.is_empty()
+        || b.is_empty()
+        || a.iter()
+            .any(|x| b.iter().any(|y| hostname::intersect(x, y).is_some()))
 }
