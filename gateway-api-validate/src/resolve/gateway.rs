@@ -175,7 +175,7 @@ pub fn evaluate(
         }
     }
 
-    let own = &groups[0];
+    let own = groups.first().map(Vec::as_slice).unwrap_or_default();
     let invalid: Vec<&str> = own
         .iter()
         .filter(|l| !l.accepted())

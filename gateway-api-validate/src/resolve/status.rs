@@ -145,16 +145,22 @@ pub(crate) fn class_status(
         .unwrap_or_default();
     GatewayClassStatus {
         conditions: Some(merge_conditions(old, vec![accepted, version])),
-        supported_features: Some(
-            config
-                .features
-                .iter()
-                .map(|f| SupportedFeature {
-                    name: f.as_str().to_string(),
-                })
-                .collect(),
-        ),
+        supported_features: Some(supported_features(config)),
     }
+}
+
+/// spec: `GatewayClassStatus.SupportedFeatures` "MUST be sorted in ascending alphabetical order
+/// by the Name key".
+fn supported_features(config: &Config) -> Vec<SupportedFeature> {
+    let mut names: Vec<&str> = config.features.iter().map(|f| f.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| SupportedFeature {
+            name: name.to_string(),
+        })
+        .collect()
 }
 
 /// Listener conditions in the order Accepted, Conflicted, ResolvedRefs, Programmed.
@@ -537,6 +543,22 @@ mod tests {
         let flipped =
             merge_conditions(&old, vec![condition("Accepted", false, "X", "", 2, &t(20))]);
         assert_eq!(flipped[0].last_transition_time, t(20));
+    }
+
+    #[test]
+    fn supported_features_are_sorted_by_name() {
+        let config = Config::new("x.io/y").with_features([
+            SupportedFeatureName::UDPRoute,
+            SupportedFeatureName::GRPCRoute,
+        ]);
+        let names: Vec<String> = supported_features(&config)
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(names.len(), 5);
     }
 
     #[test]
