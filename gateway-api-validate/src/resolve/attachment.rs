@@ -75,7 +75,10 @@ fn owned_parent(
         "ListenerSet" => {
             let ls = snapshot.listener_sets.get(&key)?;
             let gw = super::gateway::listener_set_parent(ls, ns)?;
-            gateways.contains_key(&gw).then(|| {
+            let attached = gateways
+                .get(&gw)
+                .is_some_and(|g| g.listener_sets.iter().any(|s| s.key == key));
+            attached.then(|| {
                 (
                     gw,
                     ObjectRef::new(ObjectKind::ListenerSet, ns, p.name.as_str()),

@@ -11,6 +11,7 @@ use gateway_api_types::v1::Gateway;
 use gateway_api_types::v1::listenerset::ListenerEntry;
 
 use super::gatewayclass::{ClassState, parameters_exist};
+use gateway_api_types::features::SupportedFeatureName;
 use gateway_api_types::v1::gateway::FrontendValidationModeType;
 
 use super::listener::{self, ListenerState, Problem, listener_set_allowed};
@@ -106,6 +107,8 @@ pub fn evaluate(
     let mut sets: Vec<(&Key, &gateway_api_types::v1::ListenerSet)> = snapshot
         .listener_sets
         .iter()
+        // An implementation without the ListenerSet feature ignores ListenerSets.
+        .filter(|_| config.features.contains(&SupportedFeatureName::ListenerSet))
         .filter(|(k, ls)| listener_set_parent(ls, &k.0).as_ref() == Some(key))
         .collect();
     sets.sort_by(|(ka, a), (kb, b)| {
