@@ -133,3 +133,49 @@ proptest! {
         prop_assert_eq!(run(&subset), run(&shuffled));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Applying one change to a snapshot (delete, or re-insert an object with its labels
+    /// changed) resolves like a snapshot built from scratch with the change.
+    #[test]
+    fn applied_change_equals_rebuild(pick in 0usize..1000, delete in proptest::bool::ANY) {
+        let mut objects = world();
+        let i = pick % objects.len();
+        let mut snapshot = Snapshot::from_objects(&objects).expect("snapshot");
+        let m = objects[i].metadata();
+        let kind = gateway_api_validate::resolve::snapshot::ObjectKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == objects[i].kind());
+        if delete {
+            let Some(kind) = kind else { return Ok(()) };
+            let r = gateway_api_validate::resolve::ObjectRef::new(
+                kind,
+                m.namespace.clone().unwrap_or_default(),
+                m.name.clone().unwrap_or_default(),
+            );
+            prop_assert!(snapshot.remove(&r));
+            objects.remove(i);
+        } else {
+            let mut v = objects[i].to_value().expect("json");
+            v["metadata"]["labels"] = serde_json::json!({"changed": "yes"});
+            let text = serde_json::to_string(&v).expect("json");
+            let changed = parse_documents("changed", &text)
+                .into_iter()
+                .flatten()
+                .map(|d| d.object)
+                .next()
+                .expect("reparse");
+            snapshot.upsert(&changed).expect("upsert");
+            objects[i] = changed;
+        }
+        let config = Config::new(CONTROLLER).with_features([
+            gateway_api_types::features::SupportedFeatureName::GRPCRoute,
+            gateway_api_types::features::SupportedFeatureName::ListenerSet,
+            gateway_api_types::features::SupportedFeatureName::BackendTLSPolicy,
+        ]);
+        prop_assert_eq!(resolve(&snapshot, &config), run(&objects));
+    }
+}

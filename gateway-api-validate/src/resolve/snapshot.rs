@@ -56,6 +56,25 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
+    /// Every kind, in order.
+    pub const ALL: &'static [ObjectKind] = &[
+        Self::GatewayClass,
+        Self::Gateway,
+        Self::ListenerSet,
+        Self::HTTPRoute,
+        Self::GRPCRoute,
+        Self::TLSRoute,
+        Self::TCPRoute,
+        Self::UDPRoute,
+        Self::ReferenceGrant,
+        Self::BackendTLSPolicy,
+        Self::Service,
+        Self::EndpointSlice,
+        Self::Namespace,
+        Self::Secret,
+        Self::ConfigMap,
+    ];
+
     /// The Kubernetes `kind` string.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -627,6 +646,52 @@ impl Snapshot {
         }
     }
 
+    /// Removes an object; returns whether it was present. With [`Snapshot::upsert`], the
+    /// building block for applying watch events one at a time.
+    pub fn remove(&mut self, object: &ObjectRef) -> bool {
+        let key = (object.namespace.clone(), object.name.clone());
+        match object.kind {
+            ObjectKind::GatewayClass => self.gateway_classes.remove(&key).is_some(),
+            ObjectKind::Gateway => self.gateways.remove(&key).is_some(),
+            ObjectKind::ListenerSet => self.listener_sets.remove(&key).is_some(),
+            ObjectKind::HTTPRoute => self.http_routes.remove(&key).is_some(),
+            ObjectKind::GRPCRoute => self.grpc_routes.remove(&key).is_some(),
+            ObjectKind::TLSRoute => self.tls_routes.remove(&key).is_some(),
+            ObjectKind::TCPRoute => self.tcp_routes.remove(&key).is_some(),
+            ObjectKind::UDPRoute => self.udp_routes.remove(&key).is_some(),
+            ObjectKind::ReferenceGrant => self.reference_grants.remove(&key).is_some(),
+            ObjectKind::BackendTLSPolicy => self.backend_tls_policies.remove(&key).is_some(),
+            ObjectKind::Service => self.services.remove(&key).is_some(),
+            ObjectKind::EndpointSlice => self.endpoint_slices.remove(&key).is_some(),
+            ObjectKind::Namespace => self.namespaces.remove(&object.name).is_some(),
+            ObjectKind::Secret => self.secrets.remove(&key).is_some(),
+            ObjectKind::ConfigMap => self.config_maps.remove(&key).is_some(),
+        }
+    }
+
+    /// Inserts an object, replacing the one of the same kind, namespace and name.
+    pub fn upsert(&mut self, object: &GatewayObject) -> Result<(), SnapshotError> {
+        let meta = object.metadata();
+        let name = meta
+            .name
+            .clone()
+            .ok_or_else(|| SnapshotError::MissingName {
+                kind: object.kind().to_string(),
+            })?;
+        let ns = meta.namespace.clone().unwrap_or_default();
+        if let Some(kind) = kind_of(object) {
+            self.remove(&ObjectRef::new(kind, ns, name));
+        } else {
+            self.others.remove(&(
+                object.api_version().to_string(),
+                object.kind().to_string(),
+                ns,
+                name,
+            ));
+        }
+        self.insert(object)
+    }
+
     /// Labels of a namespace. A namespace without an object gets only the
     /// `kubernetes.io/metadata.name` label the API server would set.
     pub fn namespace_labels(&self, ns: &str) -> BTreeMap<String, String> {
@@ -645,4 +710,91 @@ pub fn generation(meta: &ObjectMeta) -> i64 {
 /// `metadata.creationTimestamp` (absent offline: objects without one tie).
 pub fn created(meta: &ObjectMeta) -> Option<&Time> {
     meta.creation_timestamp.as_ref()
+}
+
+/// The [`ObjectKind`] an object is stored under, `None` for kinds kept only by identity.
+fn kind_of(object: &GatewayObject) -> Option<ObjectKind> {
+    Some(match (object.api_version(), object.kind()) {
+        ("v1", "Service") => ObjectKind::Service,
+        ("discovery.k8s.io/v1", "EndpointSlice") => ObjectKind::EndpointSlice,
+        ("v1", "Namespace") => ObjectKind::Namespace,
+        ("v1", "Secret") => ObjectKind::Secret,
+        ("v1", "ConfigMap") => ObjectKind::ConfigMap,
+        (_, "GatewayClass") => ObjectKind::GatewayClass,
+        (_, "Gateway") => ObjectKind::Gateway,
+        (_, "ListenerSet") => ObjectKind::ListenerSet,
+        (_, "HTTPRoute") => ObjectKind::HTTPRoute,
+        (_, "GRPCRoute") => ObjectKind::GRPCRoute,
+        (_, "TLSRoute") => ObjectKind::TLSRoute,
+        (_, "TCPRoute") => ObjectKind::TCPRoute,
+        (_, "UDPRoute") => ObjectKind::UDPRoute,
+        (_, "ReferenceGrant") => ObjectKind::ReferenceGrant,
+        (_, "BackendTLSPolicy") => ObjectKind::BackendTLSPolicy,
+        _ => return None,
+    })
+    .filter(|_| {
+        object
+            .api_version()
+            .starts_with(gateway_api_types::document::GROUP)
+            || matches!(object.api_version(), "v1" | "discovery.k8s.io/v1")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn objects(yaml: &str) -> Vec<GatewayObject> {
+        gateway_api_types::parse_documents("t.yaml", yaml)
+            .into_iter()
+            .flatten()
+            .map(|d| d.object)
+            .collect()
+    }
+
+    #[test]
+    fn upsert_replaces_and_remove_deletes() {
+        let v1 = objects(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: ns1}\nspec: {ports: [{port: 1}]}\n",
+        );
+        let v2 = objects(
+            "apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: ns1}\nspec: {ports: [{port: 2}]}\n",
+        );
+        let mut snap = Snapshot::from_objects(&v1).unwrap_or_default();
+        assert_eq!(snap.services.len(), 1);
+        assert!(snap.insert(&v2[0]).is_err(), "insert refuses duplicates");
+        assert_eq!(snap.upsert(&v2[0]), Ok(()));
+        let key = ("ns1".to_string(), "svc".to_string());
+        assert_eq!(snap.services.get(&key).map(|s| s.ports[0].port), Some(2));
+        assert!(snap.remove(&ObjectRef::new(ObjectKind::Service, "ns1", "svc")));
+        assert!(snap.services.is_empty());
+    }
+
+    #[test]
+    fn namespaces_get_the_name_label() {
+        let ns =
+            objects("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {team: x}}\n");
+        let snap = Snapshot::from_objects(&ns).unwrap_or_default();
+        let labels = snap.namespace_labels("a");
+        assert_eq!(
+            labels.get(NAMESPACE_NAME_LABEL).map(String::as_str),
+            Some("a")
+        );
+        assert_eq!(labels.get("team").map(String::as_str), Some("x"));
+        assert_eq!(
+            snap.namespace_labels("b")
+                .get(NAMESPACE_NAME_LABEL)
+                .map(String::as_str),
+            Some("b")
+        );
+    }
+
+    #[test]
+    fn secret_values_decode() {
+        assert_eq!(
+            SecretValue::Base64("aGk=".into()).decode(),
+            Some(b"hi".to_vec())
+        );
+        assert_eq!(SecretValue::Base64("!!".into()).decode(), None);
+    }
 }
