@@ -51,6 +51,7 @@ pub mod cel;
 pub mod check;
 pub mod kinds;
 pub mod path;
+pub mod resolve;
 pub mod shared;
 pub mod validate;
 pub mod violation;

@@ -1,0 +1,577 @@
+//! Resolution of a whole configuration: what a Gateway API controller computes from every
+//! object at once — GatewayClass ownership, listener conflicts, Route attachment, hostname
+//! intersection, ReferenceGrants, backends, rule precedence — and the two things it produces:
+//! the **status** of every object it owns and the **data-plane configuration** of every Gateway.
+//!
+//! [`resolve`] is a pure function of a [`Snapshot`] and a [`Config`]: the same objects, in any
+//! order, give the same [`Resolution`] (every collection is ordered by identity, every tie is
+//! broken by the total order of [`precedence::MatchSummary`]). An object unrelated to a Route
+//! never changes that Route's place in the order.
+//!
+//! # Modules, one spec concept each
+//! * [`snapshot`]: the input objects (Gateway API kinds converted to `v1` with CRD defaults;
+//!   Services, EndpointSlices, Namespaces with labels, Secrets, ConfigMaps).
+//! * [`gatewayclass`]: which classes the controller owns and accepts.
+//! * [`gateway`]: Gateway acceptance, ListenerSet attachment and the merged listener list.
+//! * [`listener`]: supported kinds, distinctness and conflicts, `allowedRoutes`, certificates,
+//!   client-certificate validation, overlapping TLS.
+//! * [`hostname`]: listener/Route hostname intersection.
+//! * [`attachment`]: parentRefs to listeners (`sectionName`, `port`, kinds, namespaces,
+//!   hostnames) and the Route `Accepted` reasons.
+//! * [`reference_grant`]: cross-namespace references.
+//! * [`backend`]: backend kinds, Services, ports, `appProtocol`, endpoints.
+//! * [`rule`]: rule validity (`UnsupportedValue`, `IncompatibleFilters`, `PartiallyInvalid`).
+//! * [`backend_tls_policy`]: BackendTLSPolicy ancestors, conflicts and CA references.
+//! * [`precedence`]: the total order of matches.
+//! * [`status`]: conditions and merging with what is already written.
+//! * [`route`]: one view over the five Route kinds.
+//!
+//! Everything is computed from the snapshot alone, object by object, so an incremental
+//! resolver can later recompute only what a change touches and reuse the rest.
+//!
+//! ```
+//! use gateway_api_types::parse_documents;
+//! use gateway_api_validate::resolve::{Config, ObjectStatus, Snapshot, resolve};
+//! use gateway_api_validate::resolve::snapshot::{ObjectKind, ObjectRef};
+//!
+//! let yaml = r#"
+//! apiVersion: gateway.networking.k8s.io/v1
+//! kind: GatewayClass
+//! metadata: {name: example}
+//! spec: {controllerName: example.com/gateway}
+//! ---
+//! apiVersion: gateway.networking.k8s.io/v1
+//! kind: Gateway
+//! metadata: {name: web, namespace: default}
+//! spec:
+//!   gatewayClassName: example
+//!   listeners: [{name: http, port: 80, protocol: HTTP}]
+//! ---
+//! apiVersion: gateway.networking.k8s.io/v1
+//! kind: HTTPRoute
+//! metadata: {name: store, namespace: default}
+//! spec:
+//!   parentRefs: [{name: web}]
+//!   rules: [{backendRefs: [{name: store, port: 8080}]}]
+//! "#;
+//! let objects: Vec<_> = parse_documents("x.yaml", yaml)
+//!     .into_iter()
+//!     .map(|d| d.unwrap().object)
+//!     .collect();
+//! let snapshot = Snapshot::from_objects(&objects).unwrap();
+//! let out = resolve(&snapshot, &Config::new("example.com/gateway"));
+//! let route = ObjectRef::new(ObjectKind::HTTPRoute, "default", "store");
+//! let Some(ObjectStatus::Route(status)) = out.statuses.get(&route) else { panic!() };
+//! let accepted = &status.parents[0].conditions[0];
+//! assert_eq!((accepted.type_.as_str(), accepted.status.as_str()), ("Accepted", "True"));
+//! // The Service does not exist: ResolvedRefs=False, BackendNotFound.
+//! assert_eq!(status.parents[0].conditions[1].reason, "BackendNotFound");
+//! assert_eq!(out.data_plane[0].listeners[0].rules.len(), 1);
+//! ```
+
+pub mod attachment;
+pub mod backend;
+pub mod backend_tls_policy;
+pub mod gateway;
+pub mod gatewayclass;
+pub mod hostname;
+pub mod listener;
+pub mod precedence;
+pub mod reference_grant;
+pub mod route;
+pub mod rule;
+pub mod snapshot;
+pub mod status;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gateway_api_types::conditions::Time;
+use gateway_api_types::features::SupportedFeatureName;
+use gateway_api_types::policy::PolicyStatus;
+use gateway_api_types::shared::RouteStatus;
+use gateway_api_types::v1::gateway::GatewayStatus;
+use gateway_api_types::v1::gatewayclass::GatewayClassStatus;
+use gateway_api_types::v1::grpcroute::GRPCRouteMatch;
+use gateway_api_types::v1::httproute::HTTPRouteMatch;
+use gateway_api_types::v1::listenerset::ListenerSetStatus;
+
+pub use backend::ResolvedBackend;
+pub use listener::Problem;
+pub use precedence::MatchSummary;
+pub use route::Filters;
+pub use snapshot::{Key, ObjectKind, ObjectRef, Snapshot, SnapshotError};
+
+/// The Gateway API group.
+pub const GROUP: &str = gateway_api_types::document::GROUP;
+
+/// What the controller is and supports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `spec.controllerName` of the GatewayClasses this controller owns.
+    pub controller_name: String,
+    /// Features the implementation supports (they decide supported route kinds, TLS modes...).
+    pub features: BTreeSet<SupportedFeatureName>,
+    /// Time written as `lastTransitionTime` of conditions that change.
+    pub now: Time,
+}
+
+impl Config {
+    /// A controller named `controller_name` supporting the core features (Gateway, HTTPRoute,
+    /// ReferenceGrant), with `now` at the Unix epoch.
+    pub fn new(controller_name: impl Into<String>) -> Self {
+        Self {
+            controller_name: controller_name.into(),
+            features: [
+                SupportedFeatureName::Gateway,
+                SupportedFeatureName::HTTPRoute,
+                SupportedFeatureName::ReferenceGrant,
+            ]
+            .into_iter()
+            .collect(),
+            now: Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    /// Adds supported features.
+    pub fn with_features(mut self, f: impl IntoIterator<Item = SupportedFeatureName>) -> Self {
+        self.features.extend(f);
+        self
+    }
+}
+
+/// The status subresource the controller must write on one object.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ObjectStatus {
+    /// A GatewayClass's.
+    GatewayClass(GatewayClassStatus),
+    /// A Gateway's.
+    Gateway(GatewayStatus),
+    /// A ListenerSet's.
+    ListenerSet(ListenerSetStatus),
+    /// A Route's (entries of other controllers kept).
+    Route(RouteStatus),
+    /// A policy's (entries of other controllers kept).
+    Policy(PolicyStatus),
+}
+
+/// One match of a resolved rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RuleMatch {
+    /// An HTTPRoute match.
+    Http(HTTPRouteMatch),
+    /// A GRPCRoute match.
+    Grpc(GRPCRouteMatch),
+    /// L4 Routes match everything that reaches the listener.
+    L4,
+}
+
+/// One (hostname, rule, match) of an attached Route on a listener.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedRule {
+    /// The Route.
+    pub route: ObjectRef,
+    /// Its precedence (the list is sorted by it; it carries the intersected hostname).
+    pub precedence: MatchSummary,
+    /// The rule's `name`, if any.
+    pub rule_name: Option<String>,
+    /// The match.
+    pub matches: RuleMatch,
+    /// The rule's filters.
+    pub filters: Filters,
+    /// The rule's backends (traffic backends, mirrors, auth), invalid ones marked.
+    pub backends: Vec<ResolvedBackend>,
+}
+
+/// TLS of a listener.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedTls {
+    /// `Terminate` or `Passthrough`.
+    pub mode: String,
+    /// Certificate Secrets (namespace, name), when terminating.
+    pub certificates: Vec<Key>,
+}
+
+/// One listener of a Gateway as the data plane must serve it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedListener {
+    /// The Gateway or ListenerSet that declares it.
+    pub owner: ObjectRef,
+    /// Listener name.
+    pub name: String,
+    /// Port.
+    pub port: i32,
+    /// Protocol.
+    pub protocol: String,
+    /// Hostname, lowercased.
+    pub hostname: Option<String>,
+    /// TLS, for HTTPS/TLS listeners.
+    pub tls: Option<ResolvedTls>,
+    /// Whether it is programmed (accepted, references resolved). Invalid listeners are listed
+    /// so a data plane can tell them apart from absent ones; they carry no rules.
+    pub valid: bool,
+    /// Attached rules in precedence order.
+    pub rules: Vec<ResolvedRule>,
+}
+
+/// One Gateway as the data plane must serve it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedGateway {
+    /// Namespace/name.
+    pub key: Key,
+    /// Whether the Gateway is accepted.
+    pub accepted: bool,
+    /// Listeners: the Gateway's own, then its ListenerSets', in precedence order.
+    pub listeners: Vec<ResolvedListener>,
+}
+
+/// Everything resolution produces.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resolution {
+    /// The status of every object this controller owns.
+    pub statuses: BTreeMap<ObjectRef, ObjectStatus>,
+    /// The data-plane configuration of every owned Gateway, by namespace/name.
+    pub data_plane: Vec<ResolvedGateway>,
+}
+
+/// Resolves a snapshot. Pure: no I/O, no clock (time comes from [`Config::now`]).
+pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
+    let mut statuses = BTreeMap::new();
+
+    // spec: a controller owns the classes naming it in spec.controllerName.
+    let classes: BTreeMap<String, gatewayclass::ClassState> = snapshot
+        .gateway_classes
+        .iter()
+        .filter(|(_, c)| c.spec.controller_name.as_str() == config.controller_name)
+        .map(|((_, name), c)| (name.clone(), gatewayclass::evaluate(snapshot, c, name)))
+        .collect();
+    for (name, state) in &classes {
+        let Some(class) = snapshot.gateway_classes.get(&(String::new(), name.clone())) else {
+            continue;
+        };
+        statuses.insert(
+            ObjectRef::new(ObjectKind::GatewayClass, "", name),
+            ObjectStatus::GatewayClass(status::class_status(config, class, state)),
+        );
+    }
+
+    let mut gateways = gateway::evaluate_all(snapshot, config, &classes);
+
+    // Phase 1: attachment, rule validity and backends, route by route.
+    let routes = route::routes(snapshot);
+    let mut plans: Vec<RoutePlan<'_, '_>> = Vec::new();
+    for r in &routes {
+        let mut outcomes = attachment::attach(snapshot, &gateways, r);
+        if outcomes.is_empty() {
+            // No owned parent any more: remove the entries we wrote earlier, if any.
+            let stale = r.status.is_some_and(|st| {
+                st.parents
+                    .iter()
+                    .any(|p| p.controller_name.as_str() == config.controller_name)
+            });
+            if stale {
+                statuses.insert(
+                    r.id.clone(),
+                    ObjectStatus::Route(status::merge_route_status(
+                        r.status,
+                        &config.controller_name,
+                        Vec::new(),
+                    )),
+                );
+            }
+            continue;
+        }
+        let rule_problems: Vec<Option<Problem>> = r
+            .rules
+            .iter()
+            .map(|rule| rule::problem(rule, config))
+            .collect();
+        // spec: a Route whose rules are all invalid is not accepted.
+        if let Some(p) = rule_problems.iter().flatten().next()
+            && rule_problems.iter().all(Option::is_some)
+        {
+            for o in &mut outcomes {
+                if o.result.is_ok() {
+                    o.result = Err(p.clone());
+                }
+            }
+        }
+        let resolved: Vec<Vec<ResolvedBackend>> = r
+            .rules
+            .iter()
+            .map(|rule| {
+                rule.backends
+                    .iter()
+                    .map(|b| backend::resolve(snapshot, config, &r.id, b))
+                    .collect()
+            })
+            .collect();
+        plans.push(RoutePlan {
+            route: r,
+            outcomes,
+            rule_problems,
+            resolved,
+        });
+    }
+
+    // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener.
+    {
+        let views: Vec<&route::RouteView<'_>> = plans.iter().map(|p| p.route).collect();
+        let mut outcomes: Vec<Vec<attachment::ParentOutcome>> = plans
+            .iter_mut()
+            .map(|p| std::mem::take(&mut p.outcomes))
+            .collect();
+        attachment::http_grpc_conflicts(&views, &mut outcomes);
+        for (p, o) in plans.iter_mut().zip(outcomes) {
+            p.outcomes = o;
+        }
+    }
+
+    // Phase 3: statuses, attached routes, data-plane rules.
+    let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
+    let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
+    let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
+    for plan in &plans {
+        let r = plan.route;
+        let generation = snapshot::generation(r.meta);
+        let first_problem = plan
+            .resolved
+            .iter()
+            .flatten()
+            .find_map(|b| b.invalid.clone());
+        let dropped: Vec<String> = plan
+            .rule_problems
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| format!("rule {i}: {}", p.message)))
+            .collect();
+        let mut parents = Vec::new();
+        for o in &plan.outcomes {
+            if let Ok(atts) = &o.result {
+                for a in atts {
+                    let valid_backends = plan
+                        .resolved
+                        .iter()
+                        .zip(&plan.rule_problems)
+                        .filter(|(_, p)| p.is_none())
+                        .flat_map(|(b, _)| b)
+                        .filter(|b| {
+                            b.invalid.is_none() && b.group.is_empty() && b.kind == "Service"
+                        })
+                        .map(|b| (b.namespace.clone(), b.name.clone()));
+                    services_by_gateway
+                        .entry(a.gateway.clone())
+                        .or_default()
+                        .extend(valid_backends);
+                    attached
+                        .entry((a.gateway.clone(), a.listener))
+                        .or_default()
+                        .insert(r.id.clone());
+                    rules_by_listener
+                        .entry((a.gateway.clone(), a.listener))
+                        .or_default()
+                        .extend(rules_for(
+                            r,
+                            &plan.resolved,
+                            &plan.rule_problems,
+                            &a.hostnames,
+                        ));
+                }
+            }
+            parents.push(status::route_parent_status(
+                config,
+                o,
+                first_problem.as_ref(),
+                &dropped,
+                generation,
+            ));
+        }
+        statuses.insert(
+            r.id.clone(),
+            ObjectStatus::Route(status::merge_route_status(
+                r.status,
+                &config.controller_name,
+                parents,
+            )),
+        );
+    }
+    for ((gw, i), routes) in &attached {
+        if let Some(l) = gateways.get_mut(gw).and_then(|g| g.listeners.get_mut(*i)) {
+            l.attached_routes = i32::try_from(routes.len()).unwrap_or(i32::MAX);
+        }
+    }
+
+    let policies = backend_tls_policy::evaluate_all(snapshot, &services_by_gateway);
+    for (key, policy) in &snapshot.backend_tls_policies {
+        let Some(state) = policies.get(key) else {
+            // No owned ancestor any more: remove the entries we wrote earlier, if any.
+            let stale = policy.status.as_ref().is_some_and(|st| {
+                st.ancestors
+                    .iter()
+                    .any(|a| a.controller_name.as_str() == config.controller_name)
+            });
+            if stale {
+                statuses.insert(
+                    ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1),
+                    ObjectStatus::Policy(status::merge_policy_status(
+                        policy.status.as_ref(),
+                        &config.controller_name,
+                        Vec::new(),
+                    )),
+                );
+            }
+            continue;
+        };
+        statuses.insert(
+            ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1),
+            ObjectStatus::Policy(status::policy_status(config, policy, state)),
+        );
+    }
+
+    let mut data_plane = Vec::new();
+    for (key, g) in &gateways {
+        let Some(gw) = snapshot.gateways.get(key) else {
+            continue;
+        };
+        statuses.insert(
+            ObjectRef::new(ObjectKind::Gateway, &key.0, &key.1),
+            ObjectStatus::Gateway(status::gateway_status(config, gw, g)),
+        );
+        for ls in &g.listener_sets {
+            if let Some(obj) = snapshot.listener_sets.get(&ls.key) {
+                statuses.insert(
+                    ObjectRef::new(ObjectKind::ListenerSet, &ls.key.0, &ls.key.1),
+                    ObjectStatus::ListenerSet(status::listener_set_status(config, obj, g, ls)),
+                );
+            }
+        }
+        data_plane.push(ResolvedGateway {
+            key: key.clone(),
+            accepted: g.rejected.is_none(),
+            listeners: g
+                .listeners
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let mut rules = if l.programmed() {
+                        rules_by_listener
+                            .remove(&(key.clone(), i))
+                            .unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
+                    rules.sort_by(|a, b| a.precedence.cmp(&b.precedence));
+                    ResolvedListener {
+                        owner: l.owner.clone(),
+                        name: l.entry.name.to_string(),
+                        port: l.entry.port,
+                        protocol: l.entry.protocol.to_string(),
+                        hostname: l.hostname(),
+                        tls: l.tls_mode().map(|m| ResolvedTls {
+                            mode: m.as_str().to_string(),
+                            certificates: l.certificates.clone(),
+                        }),
+                        valid: l.programmed(),
+                        rules,
+                    }
+                })
+                .collect(),
+        });
+    }
+
+    Resolution {
+        statuses,
+        data_plane,
+    }
+}
+
+/// The data-plane entries of one attached Route on one listener.
+fn rules_for(
+    r: &route::RouteView<'_>,
+    resolved: &[Vec<ResolvedBackend>],
+    rule_problems: &[Option<Problem>],
+    hostnames: &[String],
+) -> Vec<ResolvedRule> {
+    let hosts: Vec<Option<String>> = if hostnames.is_empty() {
+        vec![None]
+    } else {
+        hostnames.iter().cloned().map(Some).collect()
+    };
+    let mut out = Vec::new();
+    for ((rule, backends), problem) in r.rules.iter().zip(resolved).zip(rule_problems) {
+        if problem.is_some() {
+            continue;
+        }
+        let matches: Vec<(RuleMatch, precedence::PathKey, bool, usize, usize)> = match &rule.matches
+        {
+            route::Matches::Http(ms) => ms
+                .iter()
+                .map(|m| {
+                    (
+                        RuleMatch::Http(m.clone()),
+                        precedence::http_path_key(m),
+                        m.method.is_some(),
+                        m.headers.as_ref().map_or(0, Vec::len),
+                        m.query_params.as_ref().map_or(0, Vec::len),
+                    )
+                })
+                .collect(),
+            route::Matches::Grpc(ms) if !ms.is_empty() => ms
+                .iter()
+                .map(|m| {
+                    (
+                        RuleMatch::Grpc(m.clone()),
+                        precedence::grpc_path_key(m),
+                        false,
+                        m.headers.as_ref().map_or(0, Vec::len),
+                        0,
+                    )
+                })
+                .collect(),
+            route::Matches::Grpc(_) => vec![(
+                RuleMatch::Grpc(GRPCRouteMatch::default()),
+                precedence::PathKey::Grpc {
+                    service: 0,
+                    method: 0,
+                },
+                false,
+                0,
+                0,
+            )],
+            route::Matches::L4 => vec![(RuleMatch::L4, precedence::PathKey::Any, false, 0, 0)],
+        };
+        for host in &hosts {
+            for (match_index, (m, path, method, headers, query_params)) in
+                matches.iter().enumerate()
+            {
+                out.push(ResolvedRule {
+                    route: r.id.clone(),
+                    precedence: MatchSummary {
+                        hostname: host.clone(),
+                        path: path.clone(),
+                        method: *method,
+                        headers: *headers,
+                        query_params: *query_params,
+                        created: snapshot::created(r.meta).cloned(),
+                        namespace: r.id.namespace.clone(),
+                        name: r.id.name.clone(),
+                        rule_index: rule.index,
+                        match_index,
+                    },
+                    rule_name: rule.name.map(String::from),
+                    matches: m.clone(),
+                    filters: rule.filters.clone(),
+                    backends: backends.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One Route's attachment outcomes, rule verdicts and resolved backends.
+struct RoutePlan<'s, 'r> {
+    route: &'r route::RouteView<'s>,
+    outcomes: Vec<attachment::ParentOutcome>,
+    rule_problems: Vec<Option<Problem>>,
+    resolved: Vec<Vec<ResolvedBackend>>,
+}

@@ -1,0 +1,164 @@
+//! Backend references: kind, existence, port, ReferenceGrant and endpoints.
+//!
+//! spec: `BackendRef` / `BackendObjectReference` (apis/v1/shared_types.go,
+//! object_reference_types.go) and the Route `ResolvedRefs` reasons `InvalidKind`,
+//! `BackendNotFound`, `RefNotPermitted` (apis/v1/shared_types.go `RouteConditionReason`).
+//! An invalid backend keeps its weight: requests that would go to it get HTTP 500, so the
+//! share of the valid ones is unchanged.
+
+use super::listener::Problem;
+use super::reference_grant::{RefEnd, permitted};
+use super::route::{BackendRole, BackendUse};
+use super::{Config, GROUP};
+use gateway_api_types::features::SupportedFeatureName as F;
+
+use super::snapshot::{ObjectKind, ObjectRef, Snapshot};
+
+/// A backend after resolution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedBackend {
+    /// API group (`""` for core Services).
+    pub group: String,
+    /// Kind (`Service` unless another kind was named).
+    pub kind: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+    /// Port, if given.
+    pub port: Option<i32>,
+    /// Weight (`0` never receives traffic; mirrors and auth backends have 0).
+    pub weight: i32,
+    /// What it is used for.
+    pub role: BackendRole,
+    /// Addresses of ready endpoints (from EndpointSlices; empty when none are known or ready,
+    /// which a data plane answers with 503).
+    pub endpoints: Vec<String>,
+    /// Why it cannot be used (its share answers 500), `None` when valid.
+    pub invalid: Option<Problem>,
+}
+
+/// Resolves one backend reference of `route`. spec: Route `ResolvedRefs` reasons.
+pub fn resolve(
+    snapshot: &Snapshot,
+    config: &Config,
+    route: &ObjectRef,
+    b: &BackendUse<'_>,
+) -> ResolvedBackend {
+    let r = b.reference;
+    let group = r.group.as_ref().map_or("", |g| g.as_str()).to_string();
+    let kind = r
+        .kind
+        .as_ref()
+        .map_or("Service", |k| k.as_str())
+        .to_string();
+    let namespace = r
+        .namespace
+        .as_ref()
+        .map_or(route.namespace.as_str(), |n| n.as_str())
+        .to_string();
+    let name = r.name.to_string();
+    let mut out = ResolvedBackend {
+        group,
+        kind,
+        namespace,
+        name,
+        port: r.port,
+        weight: b.weight,
+        role: b.role,
+        endpoints: Vec::new(),
+        invalid: None,
+    };
+    out.invalid = check(snapshot, config, route, &mut out).err();
+    out
+}
+
+fn check(
+    snapshot: &Snapshot,
+    config: &Config,
+    route: &ObjectRef,
+    b: &mut ResolvedBackend,
+) -> Result<(), Problem> {
+    // spec: only core Services are supported here; any other kind is InvalidKind.
+    if !b.group.is_empty() || b.kind != "Service" {
+        return Err(Problem::new(
+            "InvalidKind",
+            format!("backend kind {}/{} is not supported", b.group, b.kind),
+        ));
+    }
+    let from = RefEnd {
+        group: GROUP,
+        kind: route.kind.as_str(),
+        namespace: &route.namespace,
+        name: &route.name,
+    };
+    let to = RefEnd {
+        group: "",
+        kind: "Service",
+        namespace: &b.namespace,
+        name: &b.name,
+    };
+    if !permitted(snapshot, from, to) {
+        return Err(Problem::new(
+            "RefNotPermitted",
+            format!(
+                "backend {}/{} in another namespace is not permitted by any ReferenceGrant",
+                b.namespace, b.name
+            ),
+        ));
+    }
+    let key = (b.namespace.clone(), b.name.clone());
+    let Some(service) = snapshot.services.get(&key) else {
+        return Err(Problem::new(
+            "BackendNotFound",
+            format!("Service {}/{} not found", b.namespace, b.name),
+        ));
+    };
+    if let Some(port) = b.port {
+        // ExternalName Services have no ports to check.
+        let sp = service.ports.iter().find(|p| p.port == port);
+        if service.type_ != "ExternalName" && sp.is_none() {
+            return Err(Problem::new(
+                "BackendNotFound",
+                format!("Service {}/{} has no port {port}", b.namespace, b.name),
+            ));
+        }
+        if let Some(proto) = sp.and_then(|p| p.app_protocol.as_deref())
+            && !app_protocol_supported(config, route.kind, proto)
+        {
+            return Err(Problem::new(
+                "UnsupportedProtocol",
+                format!(
+                    "appProtocol {proto} of Service {}/{} port {port} is not supported",
+                    b.namespace, b.name
+                ),
+            ));
+        }
+    }
+    b.endpoints = snapshot
+        .endpoint_slices
+        .range((b.namespace.clone(), String::new())..)
+        .take_while(|((ns, _), _)| *ns == b.namespace)
+        .filter(|(_, s)| s.service.as_deref() == Some(b.name.as_str()))
+        .flat_map(|(_, s)| s.ready_addresses.iter().cloned())
+        .collect();
+    b.endpoints.sort();
+    b.endpoints.dedup();
+    Ok(())
+}
+
+/// Whether a Route of `kind` can talk to a backend port with this `appProtocol`.
+/// spec: KEP-3726 application protocols (`kubernetes.io/h2c`, `kubernetes.io/ws`,
+/// `kubernetes.io/wss`) and their features; other values are left to the implementation and
+/// accepted.
+fn app_protocol_supported(config: &Config, kind: ObjectKind, proto: &str) -> bool {
+    let has = |f: F| config.features.contains(&f);
+    match (kind, proto) {
+        (ObjectKind::HTTPRoute, "kubernetes.io/h2c") => has(F::HTTPRouteBackendProtocolH2C),
+        (ObjectKind::HTTPRoute, "kubernetes.io/ws" | "kubernetes.io/wss") => {
+            has(F::HTTPRouteBackendProtocolWebSocket)
+        }
+        (ObjectKind::GRPCRoute, "kubernetes.io/ws" | "kubernetes.io/wss") => false,
+        _ => true,
+    }
+}

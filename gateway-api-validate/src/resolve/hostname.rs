@@ -1,0 +1,103 @@
+//! Hostname intersection between a listener and a Route, wildcards included — and nothing else.
+//!
+//! spec: `Listener.Hostname` and `HTTPRouteSpec.Hostnames` (apis/v1/gateway_types.go,
+//! httproute_types.go). A wildcard `*.example.com` matches any hostname with at least one more
+//! label in front of `example.com` (so not `example.com` itself). A listener without hostname
+//! matches every Route hostname; a Route without hostnames matches every listener.
+
+/// Whether `pattern` (which may start with `*.`) matches the concrete or wildcard `host`.
+/// A wildcard pattern matches a wildcard host when the host's suffix is at least as long.
+fn covers(pattern: &str, host: &str) -> bool {
+    match pattern.strip_prefix('*') {
+        // spec: a wildcard label matches one or more labels, never the bare suffix.
+        Some(suffix) => {
+            let host_rest = host.strip_prefix('*').unwrap_or(host);
+            host_rest.len() > suffix.len() && host_rest.ends_with(suffix)
+                || (host.starts_with('*') && host_rest == suffix)
+        }
+        None => pattern.eq_ignore_ascii_case(host),
+    }
+}
+
+/// The hostname both a listener hostname and a Route hostname accept, or `None` when they do
+/// not intersect. The result is the more specific of the two.
+///
+/// ```
+/// use gateway_api_validate::resolve::hostname::intersect;
+/// assert_eq!(intersect("*.example.com", "foo.example.com").as_deref(), Some("foo.example.com"));
+/// assert_eq!(intersect("foo.example.com", "*.example.com").as_deref(), Some("foo.example.com"));
+/// assert_eq!(intersect("*.example.com", "*.foo.example.com").as_deref(), Some("*.foo.example.com"));
+/// assert_eq!(intersect("*.example.com", "example.com"), None);
+/// ```
+pub fn intersect(listener: &str, route: &str) -> Option<String> {
+    let (l, r) = (listener.to_ascii_lowercase(), route.to_ascii_lowercase());
+    if l == r {
+        return Some(l);
+    }
+    if covers(&l, &r) {
+        Some(r)
+    } else if covers(&r, &l) {
+        Some(l)
+    } else {
+        None
+    }
+}
+
+/// The hostnames a Route gets on a listener: every non-empty intersection of the listener's
+/// hostname with the Route's hostnames. `Some(vec![])` means "any hostname" (neither side
+/// restricts); `None` means no intersection at all (the Route does not attach on this listener).
+pub fn intersect_all(listener: Option<&str>, route: &[String]) -> Option<Vec<String>> {
+    match (listener, route.is_empty()) {
+        (None, true) => Some(Vec::new()),
+        (Some(l), true) => Some(vec![l.to_ascii_lowercase()]),
+        (None, false) => {
+            let mut v: Vec<String> = route.iter().map(|h| h.to_ascii_lowercase()).collect();
+            v.sort();
+            v.dedup();
+            Some(v)
+        }
+        (Some(l), false) => {
+            let mut v: Vec<String> = route.iter().filter_map(|r| intersect(l, r)).collect();
+            v.sort();
+            v.dedup();
+            (!v.is_empty()).then_some(v)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcard_needs_one_more_label() {
+        assert_eq!(intersect("*.example.com", "example.com"), None);
+        assert_eq!(
+            intersect("*.example.com", "a.b.example.com").as_deref(),
+            Some("a.b.example.com")
+        );
+        assert_eq!(intersect("*.example.com", "foo.example.org"), None);
+    }
+
+    #[test]
+    fn wildcards_intersect_to_the_narrower() {
+        assert_eq!(
+            intersect("*.foo.example.com", "*.example.com").as_deref(),
+            Some("*.foo.example.com")
+        );
+        assert_eq!(
+            intersect("*.example.com", "*.example.com").as_deref(),
+            Some("*.example.com")
+        );
+    }
+
+    #[test]
+    fn unrestricted_sides() {
+        assert_eq!(intersect_all(None, &[]), Some(vec![]));
+        assert_eq!(
+            intersect_all(Some("a.com"), &[]),
+            Some(vec!["a.com".to_string()])
+        );
+        assert_eq!(intersect_all(Some("a.com"), &["b.com".to_string()]), None);
+    }
+}

@@ -1,0 +1,301 @@
+//! A uniform view of the five Route kinds (HTTP, GRPC, TLS, TCP, UDP): parent references,
+//! hostnames, rules, matches, filters and backend references — what attachment, backend
+//! resolution and precedence need, without caring which kind a Route is.
+
+use gateway_api_types::shared::{BackendObjectReference, ParentReference, RouteStatus};
+use gateway_api_types::v1::grpcroute::{GRPCRouteFilter, GRPCRouteMatch};
+use gateway_api_types::v1::httproute::{
+    HTTPPathMatch, HTTPRouteFilter, HTTPRouteMatch, PathMatchType,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::snapshot::{ObjectKind, ObjectRef, Snapshot};
+
+/// What a backend reference is used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BackendRole {
+    /// Receives the traffic (`rules[].backendRefs`).
+    Backend,
+    /// Receives a copy (`RequestMirror` filter).
+    Mirror,
+    /// Authorizes requests (`ExternalAuth` filter).
+    ExternalAuth,
+}
+
+/// One backend reference of a rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendUse<'a> {
+    /// The reference.
+    pub reference: &'a BackendObjectReference,
+    /// Its weight (1 when unset; mirrors and auth backends have 0).
+    pub weight: i32,
+    /// What it is used for.
+    pub role: BackendRole,
+}
+
+/// The matches of a rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Matches {
+    /// HTTPRoute matches (the CRD default `PathPrefix /` when none is given).
+    Http(Vec<HTTPRouteMatch>),
+    /// GRPCRoute matches (empty = match everything).
+    Grpc(Vec<GRPCRouteMatch>),
+    /// TLS, TCP and UDP Routes match on the listener only.
+    L4,
+}
+
+/// The filters of a rule.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Filters {
+    /// HTTPRoute filters.
+    Http(Vec<HTTPRouteFilter>),
+    /// GRPCRoute filters.
+    Grpc(Vec<GRPCRouteFilter>),
+    /// No filters (L4 Routes).
+    None,
+}
+
+/// One rule of a Route.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleView<'a> {
+    /// Index in `spec.rules`.
+    pub index: usize,
+    /// `name`, if any.
+    pub name: Option<&'a str>,
+    /// Its matches.
+    pub matches: Matches,
+    /// Its filters.
+    pub filters: Filters,
+    /// Backend references (rule backends first, then filter backends).
+    pub backends: Vec<BackendUse<'a>>,
+    /// Filters set on the rule's backendRefs (HTTPRoute only).
+    pub backend_filters: Vec<&'a HTTPRouteFilter>,
+}
+
+/// A Route of any kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouteView<'a> {
+    /// Its identity.
+    pub id: ObjectRef,
+    /// Its metadata.
+    pub meta: &'a ObjectMeta,
+    /// `spec.parentRefs`.
+    pub parent_refs: &'a [ParentReference],
+    /// `spec.hostnames` (always empty for TCP/UDP Routes).
+    pub hostnames: Vec<String>,
+    /// Its rules.
+    pub rules: Vec<RuleView<'a>>,
+    /// Its current status, if any.
+    pub status: Option<&'a RouteStatus>,
+}
+
+fn default_http_match() -> HTTPRouteMatch {
+    HTTPRouteMatch {
+        path: Some(HTTPPathMatch {
+            type_: Some(PathMatchType::PathPrefix),
+            value: Some("/".to_string()),
+        }),
+        ..Default::default()
+    }
+}
+
+fn http_filter_backends(filters: &[HTTPRouteFilter]) -> impl Iterator<Item = BackendUse<'_>> {
+    filters.iter().flat_map(|f| {
+        let mirror = f.request_mirror.as_ref().map(|m| BackendUse {
+            reference: &m.backend_ref,
+            weight: 0,
+            role: BackendRole::Mirror,
+        });
+        #[cfg(feature = "experimental")]
+        let auth = f.external_auth.as_ref().map(|a| BackendUse {
+            reference: &a.backend_ref,
+            weight: 0,
+            role: BackendRole::ExternalAuth,
+        });
+        #[cfg(not(feature = "experimental"))]
+        let auth = None;
+        mirror.into_iter().chain(auth)
+    })
+}
+
+fn grpc_filter_backends(filters: &[GRPCRouteFilter]) -> impl Iterator<Item = BackendUse<'_>> {
+    filters.iter().filter_map(|f| {
+        f.request_mirror.as_ref().map(|m| BackendUse {
+            reference: &m.backend_ref,
+            weight: 0,
+            role: BackendRole::Mirror,
+        })
+    })
+}
+
+fn weight(w: Option<i32>) -> i32 {
+    w.unwrap_or(1)
+}
+
+fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<String> {
+    h.map(|v| v.iter().map(|h| h.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Every Route of the snapshot, in a stable order (kind, namespace, name).
+pub fn routes(snapshot: &Snapshot) -> Vec<RouteView<'_>> {
+    let mut out = Vec::new();
+    for ((ns, name), r) in &snapshot.http_routes {
+        let rules = r.spec.rules.as_deref().unwrap_or_default();
+        out.push(RouteView {
+            id: ObjectRef::new(ObjectKind::HTTPRoute, ns, name),
+            meta: &r.metadata,
+            parent_refs: r
+                .spec
+                .common_route_spec
+                .parent_refs
+                .as_deref()
+                .unwrap_or_default(),
+            hostnames: hostnames(r.spec.hostnames.as_ref()),
+            rules: rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| {
+                    let filters = rule.filters.as_deref().unwrap_or_default();
+                    let brefs = rule.backend_refs.as_deref().unwrap_or_default();
+                    let mut backends: Vec<BackendUse<'_>> = brefs
+                        .iter()
+                        .map(|b| BackendUse {
+                            reference: &b.backend_ref.backend_ref,
+                            weight: weight(b.backend_ref.weight),
+                            role: BackendRole::Backend,
+                        })
+                        .collect();
+                    backends.extend(http_filter_backends(filters));
+                    for b in brefs {
+                        backends.extend(http_filter_backends(
+                            b.filters.as_deref().unwrap_or_default(),
+                        ));
+                    }
+                    let matches = match rule.matches.as_deref() {
+                        Some(m) if !m.is_empty() => m.to_vec(),
+                        _ => vec![default_http_match()],
+                    };
+                    RuleView {
+                        index,
+                        name: rule.name.as_deref(),
+                        matches: Matches::Http(matches),
+                        filters: Filters::Http(filters.to_vec()),
+                        backends,
+                        backend_filters: brefs
+                            .iter()
+                            .flat_map(|b| b.filters.iter().flatten())
+                            .collect(),
+                    }
+                })
+                .collect(),
+            status: r.status.as_ref().map(|s| &s.route_status),
+        });
+    }
+    for ((ns, name), r) in &snapshot.grpc_routes {
+        let rules = r.spec.rules.as_deref().unwrap_or_default();
+        out.push(RouteView {
+            id: ObjectRef::new(ObjectKind::GRPCRoute, ns, name),
+            meta: &r.metadata,
+            parent_refs: r
+                .spec
+                .common_route_spec
+                .parent_refs
+                .as_deref()
+                .unwrap_or_default(),
+            hostnames: hostnames(r.spec.hostnames.as_ref()),
+            rules: rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| {
+                    let filters = rule.filters.as_deref().unwrap_or_default();
+                    let brefs = rule.backend_refs.as_deref().unwrap_or_default();
+                    let mut backends: Vec<BackendUse<'_>> = brefs
+                        .iter()
+                        .map(|b| BackendUse {
+                            reference: &b.backend_ref.backend_ref,
+                            weight: weight(b.backend_ref.weight),
+                            role: BackendRole::Backend,
+                        })
+                        .collect();
+                    backends.extend(grpc_filter_backends(filters));
+                    for b in brefs {
+                        backends.extend(grpc_filter_backends(
+                            b.filters.as_deref().unwrap_or_default(),
+                        ));
+                    }
+                    RuleView {
+                        index,
+                        name: rule.name.as_deref(),
+                        matches: Matches::Grpc(rule.matches.clone().unwrap_or_default()),
+                        filters: Filters::Grpc(filters.to_vec()),
+                        backends,
+                        backend_filters: Vec::new(),
+                    }
+                })
+                .collect(),
+            status: r.status.as_ref().map(|s| &s.route_status),
+        });
+    }
+    macro_rules! l4 {
+        ($map:expr, $kind:expr, $hosts:expr) => {
+            for ((ns, name), r) in &$map {
+                out.push(RouteView {
+                    id: ObjectRef::new($kind, ns, name),
+                    meta: &r.metadata,
+                    parent_refs: r
+                        .spec
+                        .common_route_spec
+                        .parent_refs
+                        .as_deref()
+                        .unwrap_or_default(),
+                    hostnames: $hosts(r),
+                    rules: r
+                        .spec
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .map(|(index, rule)| RuleView {
+                            index,
+                            name: rule.name.as_deref(),
+                            matches: Matches::L4,
+                            filters: Filters::None,
+                            backend_filters: Vec::new(),
+                            backends: rule
+                                .backend_refs
+                                .iter()
+                                .map(|b| BackendUse {
+                                    reference: &b.backend_ref,
+                                    weight: weight(b.weight),
+                                    role: BackendRole::Backend,
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                    status: r.status.as_ref().map(|s| &s.route_status),
+                });
+            }
+        };
+    }
+    l4!(
+        snapshot.tls_routes,
+        ObjectKind::TLSRoute,
+        |r: &gateway_api_types::v1::TLSRoute| r
+            .spec
+            .hostnames
+            .iter()
+            .map(|h| h.to_string())
+            .collect::<Vec<_>>()
+    );
+    l4!(
+        snapshot.tcp_routes,
+        ObjectKind::TCPRoute,
+        |_: &gateway_api_types::v1::TCPRoute| Vec::new()
+    );
+    l4!(
+        snapshot.udp_routes,
+        ObjectKind::UDPRoute,
+        |_: &gateway_api_types::v1::UDPRoute| Vec::new()
+    );
+    out
+}
