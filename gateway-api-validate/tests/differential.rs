@@ -56,7 +56,7 @@ const IMPLEMENTED_KINDS: &[&str] = &["GatewayClass"];
 const ORACLE_EXCLUSIONS: &[(&str, &str)] = &[];
 
 /// Generated objects per kind, version and channel when `GATEWAY_API_DIFF_CASES` is not set.
-const DEFAULT_CASES: usize = 200;
+const DEFAULT_CASES: usize = 100;
 
 /// Seed of the deterministic generator when `GATEWAY_API_DIFF_SEED` is not set.
 const DEFAULT_SEED: u64 = 0x6761_7465_7761_7921;
@@ -134,6 +134,18 @@ const INTERESTING_STRINGS: &[&str] = &[
     "'",
     "foo.bar.Service",
     "Method",
+    "/%2f",
+    "/a/b/..",
+    "HTTP",
+    "HTTPS",
+    "TCP",
+    "UDP",
+    "TLS",
+    "GRPC",
+    "Terminate",
+    "Passthrough",
+    "svc.cluster.local",
+    "backend.ns.svc.cluster.local",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -369,6 +381,8 @@ fn targets() -> Vec<Target> {
                 let schema = version["schema"]["openAPIV3Schema"].clone();
                 let mut sites = Vec::new();
                 collect_sites(&schema, &mut Vec::new(), &mut sites);
+                // Status rules run on status updates only; objects here are creates and updates.
+                sites.retain(|s| s.path.first() != Some(&Seg::Prop("status".into())));
                 let json = jsonschema::options()
                     .with_draft(jsonschema::Draft::Draft4)
                     .should_validate_formats(true)
@@ -482,13 +496,46 @@ fn just(v: Value) -> BoxedStrategy<Value> {
     Just(v).boxed()
 }
 
+/// The string literals of the CEL rules of a schema node (`'//'`, `'%2F'`, `'TCP'`...): strings
+/// below the node are biased toward them.
+fn rule_literals(schema: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in schema["x-kubernetes-validations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let rule = r["rule"].as_str().unwrap_or_default();
+        for quote in ['\'', '"'] {
+            let parts: Vec<&str> = rule.split(quote).collect();
+            for lit in parts.iter().skip(1).step_by(2) {
+                if lit.len() <= 64 && !lit.contains('\\') && !out.iter().any(|o| o == lit) {
+                    out.push(lit.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 struct Gen<'a> {
     kind: &'a str,
     corpus: &'a Corpus,
+    /// Literals of the rules of the nodes being generated (a stack while strategies are built).
+    hints: std::cell::RefCell<Vec<String>>,
 }
 
 impl Gen<'_> {
     fn node(&self, schema: &Value, path: &str, list_depth: usize) -> BoxedStrategy<Value> {
+        let literals = rule_literals(schema);
+        let depth = self.hints.borrow().len();
+        self.hints.borrow_mut().extend(literals);
+        let s = self.node_inner(schema, path, list_depth);
+        self.hints.borrow_mut().truncate(depth);
+        s
+    }
+
+    fn node_inner(&self, schema: &Value, path: &str, list_depth: usize) -> BoxedStrategy<Value> {
         let mut alts: Vec<(u32, BoxedStrategy<Value>)> = Vec::new();
         if let Some(values) = self.corpus.get(&format!("{}:{path}", self.kind)) {
             alts.push((3, proptest::sample::select(values.clone()).boxed()));
@@ -515,7 +562,7 @@ impl Gen<'_> {
         match schema["pattern"].as_str().and_then(pattern_strategy) {
             Some(s) => alts.push((8, string_value(s))),
             None => alts.push((
-                5,
+                4,
                 string_value(
                     proptest::string::string_regex("[a-zA-Z0-9._/-]{1,16}")
                         .expect("regex")
@@ -524,7 +571,7 @@ impl Gen<'_> {
             )),
         }
         alts.push((
-            3,
+            8,
             proptest::sample::select(INTERESTING_STRINGS)
                 .prop_map(|s| Value::String(s.to_string()))
                 .boxed(),
@@ -537,6 +584,20 @@ impl Gen<'_> {
         }
         if let Some(min) = min.filter(|m| *m > 0) {
             alts.push((1, just(Value::String("a".repeat(min - 1)))));
+        }
+        let hints: Vec<String> = self
+            .hints
+            .borrow()
+            .iter()
+            .flat_map(|l| [l.clone(), format!("/a{l}"), format!("/a{l}b")])
+            .collect();
+        if !hints.is_empty() {
+            alts.push((
+                6,
+                proptest::sample::select(hints)
+                    .prop_map(Value::String)
+                    .boxed(),
+            ));
         }
     }
 
@@ -565,7 +626,7 @@ impl Gen<'_> {
         let item = self.node(&schema["items"], &format!("{path}[]"), list_depth + 1);
         let mut lengths: Vec<(u32, usize)> = vec![(2, 0), (5, 1), (3, 2), (1, 3)];
         let max = schema["maxItems"].as_u64().map(|m| m as usize);
-        if let Some(m) = max.filter(|m| list_depth == 0 || *m <= 16) {
+        if let Some(m) = max.filter(|m| list_depth == 0 || *m <= 64) {
             lengths.push((1, m));
             lengths.push((1, m + 1));
         }
@@ -589,20 +650,44 @@ impl Gen<'_> {
             .flatten()
             .filter_map(|k| k.as_str().map(String::from))
             .collect();
-        (list, 0u8..8)
-            .prop_map(move |(mut items, dup)| {
-                if items.is_empty() || !(list_type == "map" || list_type == "set") {
+        let optional: Vec<String> = schema["items"]["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k.clone())
+            .filter(|k| {
+                !schema["items"]["required"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x == k.as_str()))
+            })
+            .collect();
+        // Near-duplicates (for list-map keys and the CEL uniqueness and pairwise rules).
+        (list, 0u8..12, any::<usize>())
+            .prop_map(move |(mut items, dup, pick)| {
+                let Some(first) = items.first().cloned() else {
                     return Value::Array(items);
-                }
+                };
+                let last = items.len() - 1;
                 match dup {
-                    // The same item twice.
-                    0 => items.push(items[0].clone()),
-                    // Another item with the first item's keys.
-                    1 if list_type == "map" && items.len() > 1 => {
-                        let last = items.len() - 1;
+                    // The first item again.
+                    0 => items.push(first),
+                    // The first item again, less one of its optional fields.
+                    1 => {
+                        let mut copy = first;
+                        if let Some(o) = copy.as_object_mut() {
+                            let present: Vec<&String> =
+                                optional.iter().filter(|k| o.contains_key(*k)).collect();
+                            if !present.is_empty() {
+                                o.remove(present[pick % present.len()].as_str());
+                            }
+                        }
+                        items.push(copy);
+                    }
+                    // The last item with the first item's map keys.
+                    2 if list_type == "map" && last > 0 => {
                         for k in &keys {
-                            match items[0].get(k).cloned() {
-                                Some(v) => items[last][k] = v,
+                            match first.get(k) {
+                                Some(v) => items[last][k] = v.clone(),
                                 None => {
                                     if let Some(o) = items[last].as_object_mut() {
                                         o.remove(k);
@@ -640,19 +725,21 @@ impl Gen<'_> {
             .filter_map(Value::as_str)
             .collect();
         let names: Vec<String> = props.keys().cloned().collect();
-        let members: Vec<BoxedStrategy<(bool, Value)>> = props
+        let members: Vec<BoxedStrategy<Option<Value>>> = props
             .iter()
             .map(|(name, s)| {
-                let p = if required.contains(&name.as_str()) {
-                    0.95
+                // Required fields are always generated; `drop_required` removes one from some
+                // whole objects (our typed parse stops there, so the rules of such a case are not
+                // compared: one missing field per case is enough).
+                let value = self.node(s, &format!("{path}.{name}"), list_depth);
+                if required.contains(&name.as_str()) {
+                    value.prop_map(Some).boxed()
+                } else if s.get("default").is_some() {
+                    // Absent, it is just the default: mostly generate it.
+                    proptest::option::weighted(0.8, value).boxed()
                 } else {
-                    0.5
-                };
-                (
-                    proptest::bool::weighted(p),
-                    self.node(s, &format!("{path}.{name}"), list_depth),
-                )
-                    .boxed()
+                    proptest::option::of(value).boxed()
+                }
             })
             .collect();
         // A discriminated union (`type` + one member per value, like filters): half the time,
@@ -664,29 +751,55 @@ impl Gen<'_> {
             .flatten()
             .filter_map(|v| v.as_str().map(String::from))
             .collect();
-        let union = variants
-            .iter()
-            .any(|v| names.iter().any(|n| n.eq_ignore_ascii_case(v)));
-        let n_variants = variants.len().max(1);
-        (members, 0u8..4, 0..n_variants)
-            .prop_map(move |(members, mode, choice)| {
-                let mut obj = Map::new();
-                for (name, (on, v)) in names.iter().zip(members) {
-                    let on = if union && mode >= 2 {
-                        if name == "type" {
-                            obj.insert(name.clone(), json!(variants[choice]));
-                            continue;
-                        }
-                        if variants.iter().any(|x| x.eq_ignore_ascii_case(name)) {
-                            name.eq_ignore_ascii_case(&variants[choice])
-                        } else {
-                            on
-                        }
-                    } else {
-                        on
-                    };
-                    if on {
-                        obj.insert(name.clone(), v);
+        let member_of = |v: &str| names.iter().find(|n| n.eq_ignore_ascii_case(v)).cloned();
+        if !variants.iter().any(|v| member_of(v).is_some()) {
+            return members
+                .prop_map(move |members| {
+                    let obj = names
+                        .iter()
+                        .zip(members)
+                        .filter_map(|(n, v)| v.map(|v| (n.clone(), v)))
+                        .collect();
+                    Value::Object(obj)
+                })
+                .boxed();
+        }
+        let union_members: Vec<String> = variants.iter().filter_map(|v| member_of(v)).collect();
+        // One variant: its `type` value and its member's value (if it has a member).
+        let variant = Union::new(variants.iter().map(|v| {
+            let v = v.clone();
+            match member_of(&v) {
+                Some(m) => self
+                    .node(&props[&m], &format!("{path}.{m}"), list_depth)
+                    .prop_map(move |x| (v.clone(), Some((m.clone(), x))))
+                    .boxed(),
+                None => Just((v, None)).boxed(),
+            }
+        }));
+        // Modes: 0-1 all random; 2-5 `type` and its member; 6 `type` without its member;
+        // 7 `type`, its member and another member.
+        (members, 0u8..8, variant)
+            .prop_map(move |(members, mode, (variant, member))| {
+                let mut obj: Map<String, Value> = names
+                    .iter()
+                    .zip(members)
+                    .filter_map(|(n, v)| v.map(|v| (n.clone(), v)))
+                    .collect();
+                if mode >= 2 {
+                    let other = obj
+                        .iter()
+                        .find(|(k, _)| {
+                            union_members.contains(k)
+                                && member.as_ref().is_none_or(|(m, _)| m != *k)
+                        })
+                        .map(|(k, v)| (k.clone(), v.clone()));
+                    obj.retain(|k, _| !union_members.contains(k));
+                    obj.insert("type".into(), Value::String(variant));
+                    if let Some((m, x)) = member.filter(|_| mode != 6) {
+                        obj.insert(m, x);
+                    }
+                    if let Some((k, v)) = other.filter(|_| mode == 7) {
+                        obj.insert(k, v);
                     }
                 }
                 Value::Object(obj)
@@ -707,6 +820,56 @@ impl Gen<'_> {
             })
         })
         .boxed()
+    }
+}
+
+/// JSON pointers of every required field present in `value`.
+fn required_fields(value: &Value, schema: &Value, pointer: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(o) => {
+            for r in schema["required"].as_array().into_iter().flatten() {
+                if let Some(r) = r.as_str().filter(|r| o.contains_key(*r)) {
+                    out.push(format!(
+                        "{pointer}/{}",
+                        r.replace('~', "~0").replace('/', "~1")
+                    ));
+                }
+            }
+            if let Some(props) = schema["properties"].as_object() {
+                for (k, v) in o {
+                    if let Some(s) = props.get(k) {
+                        let p = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
+                        required_fields(v, s, &p, out);
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                required_fields(v, &schema["items"], &format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes one required field (the `pick`-th present one) below `spec`.
+fn drop_required(obj: &mut Value, schema: &Value, pick: usize) {
+    let mut fields = Vec::new();
+    required_fields(
+        &obj["spec"],
+        &schema["properties"]["spec"],
+        "/spec",
+        &mut fields,
+    );
+    if fields.is_empty() {
+        return;
+    }
+    let field = &fields[pick % fields.len()];
+    let (parent, key) = field.rsplit_once('/').unwrap_or_default();
+    let key = key.replace("~1", "/").replace("~0", "~");
+    if let Some(o) = obj.pointer_mut(parent).and_then(Value::as_object_mut) {
+        o.remove(&key);
     }
 }
 
@@ -802,6 +965,8 @@ struct Stats {
     /// Cases where our typed parse rejected the object before any rule ran: only the overall
     /// verdict is compared for them.
     parse_rejected: usize,
+    /// Why, by message (indices dropped), with counts.
+    parse_errors: BTreeMap<String, usize>,
 }
 
 impl Stats {
@@ -838,6 +1003,7 @@ fn run_target(t: &Target, corpus: &Corpus, validator: &Validator, stats: &mut St
     let generator = Gen {
         kind: &t.kind,
         corpus,
+        hints: Default::default(),
     };
     let root = generator.root(t);
     let has_transition = t.sites.iter().any(|s| s.transition);
@@ -848,14 +1014,25 @@ fn run_target(t: &Target, corpus: &Corpus, validator: &Validator, stats: &mut St
     } else {
         (root, Just(Value::Null), Just(3u8)).boxed()
     };
+    // One case in 10 misses one required field.
+    let strategy = (strategy, 0u8..10, any::<usize>());
     let label = format!("{} {} [{}]", t.api_version, t.kind, t.channel);
     for _ in 0..cases {
-        let (mut obj, mut other, mode) = strategy
+        let ((mut obj, mut other, mode), drop, pick) = strategy
             .new_tree(&mut runner)
             .expect("generate an object")
             .current();
-        gateway_api_types::defaults::apply_defaults(&mut obj, &t.schema);
-        gateway_api_types::defaults::apply_defaults(&mut other, &t.schema);
+        if drop == 0 {
+            drop_required(&mut obj, &t.schema, pick);
+        }
+        // Defaults, then status dropped: the API server ignores it on create and update of
+        // kinds with a status subresource (its rules belong to status updates).
+        for o in [&mut obj, &mut other] {
+            gateway_api_types::defaults::apply_defaults(o, &t.schema);
+            if let Some(m) = o.as_object_mut() {
+                m.remove("status");
+            }
+        }
         // The old object of an update is one the API server stored: valid as a create.
         let valid_create = |o: &Value| {
             let (v, gaps) = oracle(validator, t, o, None);
@@ -888,6 +1065,16 @@ fn run_target(t: &Target, corpus: &Corpus, validator: &Validator, stats: &mut St
         // compared; the oracle must reject too.
         if let Some(e) = &got.parse_error {
             stats.parse_rejected += 1;
+            let why: String = e
+                .split_once("diff-case: ")
+                .map_or(e.as_str(), |(_, w)| w)
+                .chars()
+                .filter(|c| !c.is_ascii_digit())
+                .collect();
+            *stats
+                .parse_errors
+                .entry(format!("{}: {why}", t.kind))
+                .or_default() += 1;
             if want.openapi.is_empty() && want.cel.iter().all(|r| excluded(r)) {
                 stats.disagree(
                     format!("{label}: oracle accepts, our typed parse rejects: {e}"),
@@ -980,8 +1167,13 @@ fn native_validator_agrees_with_kube_cel_and_json_schema() {
     for t in &targets {
         let label = format!("{} {} [{}]", t.api_version, t.kind, t.channel);
         if t.implemented {
+            let (start, cases) = (Instant::now(), stats.cases);
             run_target(t, &corpus, &validator, &mut stats);
-            covered.insert(label);
+            covered.insert(format!(
+                "{label}: {} cases in {:.1?}",
+                stats.cases - cases,
+                start.elapsed()
+            ));
         } else {
             skipped.insert(label);
         }
@@ -1022,6 +1214,9 @@ fn native_validator_agrees_with_kube_cel_and_json_schema() {
         if p == 0 || f == 0 {
             println!("  not both ways: {} {:?}: {p} pass, {f} fail", k.0, k.1);
         }
+    }
+    for (why, n) in &stats.parse_errors {
+        println!("  typed parse x{n}: {why}");
     }
     for g in &stats.gaps {
         println!(
