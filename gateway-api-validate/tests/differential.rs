@@ -1313,3 +1313,59 @@ fn json_schema_conversion() {
             "n": {"type": ["string", "null"]}}})
     );
 }
+
+/// The oracle on upstream's examples (all valid) and invalid examples (all invalid), every
+/// kind, in the channels whose directory holds them.
+#[test]
+fn oracle_agrees_with_upstream_examples() {
+    let targets = targets();
+    let validator = Validator::new();
+    let root = common::upstream_dir();
+    let (mut agree, mut total) = (0, 0);
+    let mut problems = Vec::new();
+    for (dir, valid) in [("examples", true), ("invalid-examples", false)] {
+        for channel in channels() {
+            for file in common::yaml_files(&root.join(dir).join(channel.as_str())) {
+                for doc in common::yaml_documents(&file) {
+                    let Some(t) = targets.iter().find(|t| {
+                        t.channel == channel
+                            && doc["apiVersion"] == t.api_version.as_str()
+                            && doc["kind"] == t.kind.as_str()
+                    }) else {
+                        continue;
+                    };
+                    total += 1;
+                    let mut obj = doc.clone();
+                    gateway_api_types::defaults::apply_defaults(&mut obj, &t.schema);
+                    if let Some(m) = obj.as_object_mut() {
+                        m.remove("status");
+                    }
+                    let (verdict, gaps) = oracle(&validator, t, &obj, None);
+                    let failing: BTreeSet<&String> =
+                        verdict.cel.iter().filter(|r| !excluded(r)).collect();
+                    let rejected = !failing.is_empty() || !verdict.openapi.is_empty();
+                    let explained = gaps.iter().chain(&verdict.cel).any(|r| excluded(r));
+                    if rejected != valid || explained {
+                        agree += 1;
+                    } else {
+                        problems.push(format!(
+                            "{} [{channel}] {} {:?}: expected {}, oracle: CEL {failing:?}, \
+                             OpenAPI {:?}, cannot evaluate {gaps:?}",
+                            file.strip_prefix(&root).unwrap_or(&file).display(),
+                            t.kind,
+                            doc["metadata"]["name"],
+                            if valid { "valid" } else { "invalid" },
+                            verdict.openapi
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!("oracle agrees with upstream on {agree}/{total} example objects");
+    for p in &problems {
+        println!("ORACLE WRONG: {p}");
+    }
+    assert!(total > 0, "no examples ran");
+    assert!(problems.is_empty(), "{} oracle problems", problems.len());
+}
