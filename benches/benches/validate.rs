@@ -47,7 +47,7 @@ spec:
                 "    - type: URLRewrite
       urlRewrite:
         hostname: backend-{i}.internal
-        path: {{type: ReplacePrefixMatch, replacePrefixMatch: /v{i}}}"
+        path: {{type: ReplaceFullPath, replaceFullPath: /v{i}/items}}"
             )
         } else {
             format!(
