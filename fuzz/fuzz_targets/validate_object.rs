@@ -1,5 +1,9 @@
 //! Arbitrary bytes -> `parse_documents` -> `validate_manifest` in both channels (and
 //! `validate_status`, `validate_update` against itself): never panics.
+//!
+//! From `fuzz/`: `RUSTC_BOOTSTRAP=1 cargo fuzz run validate_object` (add a seed directory such as
+//! upstream's `examples/` after the corpus directory to start from real manifests:
+//! `cargo fuzz run validate_object corpus/validate_object <seeds> -- -max_len=65536`).
 #![no_main]
 
 use gateway_api_types::Channel;
