@@ -27,8 +27,11 @@
 //! Ours: `validate_manifest` (`validate_update` for updates). CEL verdicts are compared rule by
 //! rule (our `Origin::Cel(rule)` set against the rules kube-cel reports, whitespace-normalized);
 //! OpenAPI verdicts are compared overall. An object that our typed parse rejects (a missing
-//! required field) gets no rule run by us, as with `validate_value`: for those cases (counted and
-//! printed, with the reasons) only the overall verdict is compared.
+//! required field) gets no rule run by us, as with `validate_value`, and a blocking schema error
+//! (`Unsupported value`, `Required`, `Too long`, `Too many`) makes the API server, and us, skip
+//! every CEL rule while kube-cel still runs them: for those cases (counted and printed, with the
+//! reasons) only the overall verdict is compared, and the generator keeps blocking values rare
+//! (an unknown enum value, one past a maximum, one missing required field per ten cases).
 //!
 //! Only the kinds in [`IMPLEMENTED_KINDS`] are compared (extend it as kinds land); every other kind
 //! is listed as skipped. Rules where the oracle itself is wrong or cannot evaluate are in
@@ -559,23 +562,37 @@ impl Gen<'_> {
 
     fn node_inner(&self, schema: &Value, path: &str, list_depth: usize) -> BoxedStrategy<Value> {
         let mut alts: Vec<(u32, BoxedStrategy<Value>)> = Vec::new();
+        // Values that make the API server skip every CEL rule of the object (`Too long`): rare,
+        // so that most cases still run the rules.
+        let mut rare: Vec<(u32, BoxedStrategy<Value>)> = Vec::new();
         if let Some(values) = self.corpus.get(&format!("{}:{path}", self.kind)) {
             alts.push((3, proptest::sample::select(values.clone()).boxed()));
         }
         match schema["type"].as_str() {
-            Some("string") => self.string(schema, &mut alts),
+            Some("string") => self.string(schema, &mut alts, &mut rare),
             Some("integer") | Some("number") => Self::integer(schema, &mut alts),
             Some("boolean") => alts.push((6, any::<bool>().prop_map(Value::Bool).boxed())),
             Some("array") => alts.push((9, self.array(schema, path, list_depth))),
             Some("object") => alts.push((9, self.object(schema, path, list_depth))),
             _ => alts.push((1, just(Value::Null))),
         }
+        for a in &mut alts {
+            a.0 *= 8;
+        }
+        alts.extend(rare);
         Union::new_weighted(alts).boxed()
     }
 
-    fn string(&self, schema: &Value, alts: &mut Vec<(u32, BoxedStrategy<Value>)>) {
+    fn string(
+        &self,
+        schema: &Value,
+        alts: &mut Vec<(u32, BoxedStrategy<Value>)>,
+        rare: &mut Vec<(u32, BoxedStrategy<Value>)>,
+    ) {
         if let Some(values) = schema["enum"].as_array() {
-            alts.push((8, proptest::sample::select(values.clone()).boxed()));
+            // An unknown value is `Unsupported value`, which makes the API server (and us) skip
+            // the CEL rules of the whole object: rare enough that most cases still run them.
+            alts.push((40, proptest::sample::select(values.clone()).boxed()));
             alts.push((1, just(json!("NotAnEnumValue"))));
             return;
         }
@@ -599,10 +616,10 @@ impl Gen<'_> {
                 .boxed(),
         ));
         if let Some(max) = max {
-            for n in [max, max + 1] {
-                alts.push((1, just(Value::String("a".repeat(n)))));
-                alts.push((1, just(Value::String(format!("/{}", "a".repeat(n - 1))))));
-            }
+            alts.push((1, just(Value::String("a".repeat(max)))));
+            alts.push((1, just(Value::String(format!("/{}", "a".repeat(max - 1))))));
+            rare.push((1, just(Value::String("a".repeat(max + 1)))));
+            rare.push((1, just(Value::String(format!("/{}", "a".repeat(max))))));
         }
         if let Some(min) = min.filter(|m| *m > 0) {
             alts.push((1, just(Value::String("a".repeat(min - 1)))));
@@ -646,10 +663,11 @@ impl Gen<'_> {
 
     fn array(&self, schema: &Value, path: &str, list_depth: usize) -> BoxedStrategy<Value> {
         let item = self.node(&schema["items"], &format!("{path}[]"), list_depth + 1);
-        let mut lengths: Vec<(u32, usize)> = vec![(2, 0), (5, 1), (3, 2), (1, 3)];
+        // One past `maxItems` (`Too many`) makes the API server skip the CEL rules: rare.
+        let mut lengths: Vec<(u32, usize)> = vec![(16, 0), (40, 1), (24, 2), (8, 3)];
         let max = schema["maxItems"].as_u64().map(|m| m as usize);
         if let Some(m) = max.filter(|m| list_depth == 0 || *m <= 64) {
-            lengths.push((1, m));
+            lengths.push((8, m));
             lengths.push((1, m + 1));
         }
         if let Some(m) = schema["minItems"]
@@ -657,8 +675,8 @@ impl Gen<'_> {
             .map(|m| m as usize)
             .filter(|m| *m > 1)
         {
-            lengths.push((1, m - 1));
-            lengths.push((1, m));
+            lengths.push((8, m - 1));
+            lengths.push((8, m));
         }
         let len = Union::new_weighted(lengths.into_iter().map(|(w, n)| (w, Just(n))).collect());
         let list = len.prop_flat_map(move |n| proptest::collection::vec(item.clone(), n));
@@ -905,7 +923,7 @@ struct Verdict {
     /// OpenAPI/structural violations (empty when the object passes them).
     openapi: Vec<String>,
     /// Ours only: the object did not parse into its typed form (a missing required field, a
-    /// number out of the type's range), so no rule ran.
+    /// number out of the type's range), so no rule ran; or our CEL rules were left unchecked.
     parse_error: Option<String>,
 }
 
@@ -961,11 +979,17 @@ fn ours(t: &Target, obj: &Value, old: Option<&Value>) -> Verdict {
         }
     };
     for v in report.violations {
-        match v.origin {
-            Origin::Cel(rule) => {
-                verdict.cel.insert(norm(rule));
+        if let Origin::Cel(rule) = v.origin {
+            verdict.cel.insert(norm(rule));
+        } else {
+            if v.origin != Origin::OpenApi {
+                // Not a schema rule (the API server itself, e.g. CEL rules left unchecked after
+                // a blocking schema error): the rules of this case cannot be compared.
+                verdict
+                    .parse_error
+                    .get_or_insert_with(|| format!("stopped before the CEL rules: {v}"));
             }
-            Origin::OpenApi => verdict.openapi.push(v.to_string()),
+            verdict.openapi.push(v.to_string());
         }
     }
     verdict
@@ -1083,8 +1107,8 @@ fn run_target(t: &Target, corpus: &Corpus, validator: &Validator, stats: &mut St
                 stats.gaps.insert(format!("{}: {g}", t.kind));
             }
         }
-        // Ours stops at a typed-parse error (as `validate_value` does), so the rules are not
-        // compared; the oracle must reject too.
+        // Ours stops at a typed-parse error (as `validate_value` does) or before the CEL rules,
+        // so the rules are not compared; the oracle must reject too.
         if let Some(e) = &got.parse_error {
             stats.parse_rejected += 1;
             let why: String = e
@@ -1224,7 +1248,8 @@ fn native_validator_agrees_with_kube_cel_and_json_schema() {
         .filter(|k| stats.rules.get(*k).is_some_and(|(p, f)| *p > 0 && *f > 0))
         .count();
     println!(
-        "{} cases ({} stopped at our typed parse: verdict compared, rules not); \
+        "{} cases ({} stopped at our typed parse or before our CEL rules: verdict compared, \
+         rules not); \
          exercised {both} rules both ways (of {}); {} excluded by ORACLE_EXCLUSIONS",
         stats.cases,
         stats.parse_rejected,
@@ -1238,7 +1263,7 @@ fn native_validator_agrees_with_kube_cel_and_json_schema() {
         }
     }
     for (why, n) in &stats.parse_errors {
-        println!("  typed parse x{n}: {why}");
+        println!("  stopped x{n}: {why}");
     }
     for g in &stats.gaps {
         println!(
