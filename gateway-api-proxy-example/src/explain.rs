@@ -18,6 +18,10 @@
 //! is matched against the GRPCRoutes first, then the HTTPRoutes, as
 //! [`Matcher::lookup_parts`](gateway_api_match::Matcher::lookup_parts) does.
 //!
+//! Every Gateway has its own addresses, so each is looked up on its own (its listeners, its
+//! routes): the first Gateway in namespace/name order that routes the request answers, or only
+//! the one given with `--gateway`.
+//!
 //! Objects without `metadata.namespace` are put in `default` (as `kubectl apply` would).
 //!
 //! ```
@@ -64,7 +68,7 @@ use gateway_api_types::v1::grpcroute::GRPCRouteFilter;
 use gateway_api_types::v1::httproute::HTTPRouteFilter;
 use gateway_api_types::{GatewayObject, parse_documents};
 use gateway_api_validate::resolve::{
-    Config, Filter, ResolvedBackend, Snapshot, resolve, served_listeners, to_route_table,
+    Config, Filter, ResolvedBackend, ResolvedGateway, Snapshot, gateway_route_table, resolve,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -75,6 +79,9 @@ pub struct ExplainOptions {
     /// The controller whose GatewayClasses are resolved; `None`: the one controller named by
     /// the GatewayClasses of the configuration.
     pub controller_name: Option<String>,
+    /// Only this Gateway (`namespace/name`); `None`: every Gateway of the controller, the
+    /// first (by namespace/name) that routes the request answers.
+    pub gateway: Option<String>,
     /// Request method (case-sensitive).
     pub method: String,
     /// Request headers as `Name: value`.
@@ -88,6 +95,7 @@ impl ExplainOptions {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             controller_name: None,
+            gateway: None,
             method: "GET".to_owned(),
             headers: Vec::new(),
             url: url.into(),
@@ -293,7 +301,23 @@ pub fn explain_sources(
     let controller = controller_name(&snapshot, options.controller_name.as_deref())?;
     let config = Config::new(controller).with_features(all_features());
     let resolution = resolve(&snapshot, &config);
-    let matcher = compile(to_route_table(&resolution)).map_err(compile_error)?;
+    let gateways: Vec<&ResolvedGateway> = match options.gateway.as_deref() {
+        None => resolution.data_plane.iter().collect(),
+        Some(want) => {
+            let found: Vec<_> = resolution
+                .data_plane
+                .iter()
+                .filter(|g| format!("{}/{}", g.key.0, g.key.1) == want)
+                .collect();
+            if found.is_empty() {
+                return Err(ExplainError::Usage(format!(
+                    "no Gateway {want} of controller {} in the configuration",
+                    config.controller_name
+                )));
+            }
+            found
+        }
+    };
 
     // spec (HTTP): the Host header names the host; without one, a client sends the URL's
     // authority. A given Host header is used exactly as written.
@@ -319,22 +343,23 @@ pub fn explain_sources(
                 .get(..16)
                 .is_some_and(|p| p.eq_ignore_ascii_case(b"application/grpc"))
     });
-    let hit = if is_grpc {
-        matcher.lookup_grpc(&req).or_else(|| matcher.lookup(&req))
-    } else {
-        matcher.lookup(&req)
-    };
-    let Some(hit) = hit else {
-        return Ok(Explanation::NotMatched {
-            matched: false,
-            status: 404,
-        });
-    };
-    let gateway = served_listeners(&resolution)
-        .nth(hit.listener.index)
-        .map(|(g, _)| format!("{}/{}", g.key.0, g.key.1))
-        .ok_or_else(|| ExplainError::Config("matched listener not found".to_owned()))?;
-    Ok(render(gateway, &hit))
+    // Each Gateway has its own addresses: look the request up Gateway by Gateway (in
+    // namespace/name order) and report the first that routes it.
+    for g in gateways {
+        let matcher = compile(gateway_route_table(g)).map_err(compile_error)?;
+        let hit = if is_grpc {
+            matcher.lookup_grpc(&req).or_else(|| matcher.lookup(&req))
+        } else {
+            matcher.lookup(&req)
+        };
+        if let Some(hit) = hit {
+            return Ok(render(format!("{}/{}", g.key.0, g.key.1), &hit));
+        }
+    }
+    Ok(Explanation::NotMatched {
+        matched: false,
+        status: 404,
+    })
 }
 
 /// The answer of [`explain_sources`]; serializes (fields in this order) to the JSON line

@@ -47,6 +47,10 @@ enum Command {
         /// configuration's GatewayClasses name).
         #[arg(long)]
         controller_name: Option<String>,
+        /// Only this Gateway, `namespace/name` (default: the first Gateway, by namespace/name,
+        /// that routes the request).
+        #[arg(long, value_name = "NAMESPACE/NAME")]
+        gateway: Option<String>,
         /// Request method.
         #[arg(long, default_value = "GET")]
         method: String,
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
         Command::Explain {
             mut config,
             controller_name,
+            gateway,
             method,
             headers,
             url,
@@ -147,6 +152,7 @@ fn main() -> ExitCode {
             };
             let options = ExplainOptions {
                 controller_name,
+                gateway,
                 method,
                 headers,
                 url,

@@ -103,7 +103,9 @@ pub use listener::Problem;
 pub use precedence::MatchSummary;
 pub use route::Filters;
 #[cfg(feature = "match")]
-pub use route_table::{Filter, served_listeners, to_route_table};
+pub use route_table::{
+    Filter, gateway_route_table, served_gateway_listeners, served_listeners, to_route_table,
+};
 pub use snapshot::{Key, ObjectKind, ObjectRef, Snapshot, SnapshotError};
 
 /// The Gateway API group.

@@ -53,7 +53,9 @@
 //! * Listeners: the valid `HTTP` and `HTTPS` listeners of the accepted Gateways (their own and
 //!   their ListenerSets'), Gateways by namespace/name, listeners in resolution order — exactly
 //!   [`served_listeners`], so `RouteMatch::listener.index` indexes that iterator. Listeners of
-//!   different Gateways share one table: on equal specificity the first Gateway's wins.
+//!   different Gateways share one table: on equal specificity the first Gateway's wins, its
+//!   routes or not. A proxy serving each Gateway on its own addresses builds one table per
+//!   Gateway with [`gateway_route_table`] instead.
 //! * Routes: every HTTPRoute and GRPCRoute attached to a listener, with the hostnames the
 //!   resolver intersected, the creation timestamp (microseconds; a Route without one sorts after
 //!   every Route with one, as in the resolver), and its rules **at their index in the Route**:
@@ -97,6 +99,15 @@ pub enum Filter {
 /// the stand-ins for dropped rules.
 const NEVER: &str = r"[^\s\S]";
 
+/// Whether a listener of `g` goes into a route table: the Gateway is accepted, the listener
+/// valid, `HTTP` or `HTTPS`, on a port that fits `u16`.
+fn serves(g: &ResolvedGateway, l: &ResolvedListener) -> bool {
+    g.accepted
+        && l.valid
+        && matches!(l.protocol.as_str(), "HTTP" | "HTTPS")
+        && u16::try_from(l.port).is_ok()
+}
+
 /// The listeners [`to_route_table`] serves, in table order, with their Gateway:
 /// `RouteMatch::listener.index` of a compiled table is a position in this iterator.
 pub fn served_listeners(
@@ -105,23 +116,41 @@ pub fn served_listeners(
     resolution
         .data_plane
         .iter()
-        .filter(|g| g.accepted)
         .flat_map(|g| g.listeners.iter().map(move |l| (g, l)))
-        .filter(|(_, l)| {
-            l.valid
-                && matches!(l.protocol.as_str(), "HTTP" | "HTTPS")
-                && u16::try_from(l.port).is_ok()
-        })
+        .filter(|(g, l)| serves(g, l))
 }
 
 /// The HTTP/gRPC data plane of `resolution` as a route table for
-/// [`gateway_api_match::compile`]. See the [module documentation](self) for what it holds.
+/// [`gateway_api_match::compile`]: the listeners of every accepted Gateway in one table. See
+/// the [module documentation](self) for what it holds.
 pub fn to_route_table(resolution: &Resolution) -> RouteTable<Filter, ResolvedBackend> {
     RouteTable {
         listeners: served_listeners(resolution)
             .map(|(_, l)| listener(l))
             .collect(),
     }
+}
+
+/// The route table of one Gateway (what a proxy answering on that Gateway's addresses
+/// serves): its served listeners, in order; empty when the Gateway is not accepted.
+/// `RouteMatch::listener.index` is a position among `gateway.listeners` filtered the same way
+/// as [`served_listeners`].
+pub fn gateway_route_table(gateway: &ResolvedGateway) -> RouteTable<Filter, ResolvedBackend> {
+    RouteTable {
+        listeners: gateway
+            .listeners
+            .iter()
+            .filter(|l| serves(gateway, l))
+            .map(listener)
+            .collect(),
+    }
+}
+
+/// The listeners [`gateway_route_table`] serves, in table order.
+pub fn served_gateway_listeners(
+    gateway: &ResolvedGateway,
+) -> impl Iterator<Item = &ResolvedListener> {
+    gateway.listeners.iter().filter(|l| serves(gateway, l))
 }
 
 /// One Route's entries on one listener, regrouped by rule and match.

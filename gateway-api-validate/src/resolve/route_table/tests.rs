@@ -358,3 +358,41 @@ fn the_never_pattern_compiles_and_matches_nothing() {
         assert!(!re.is_match(s), "{s:?}");
     }
 }
+
+#[test]
+fn one_table_per_gateway() {
+    let res = resolution(
+        r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: other, namespace: default}
+spec:
+  gatewayClassName: example
+  listeners: [{name: other-http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: default}
+spec:
+  parentRefs: [{name: web}]
+  rules: [{backendRefs: [{name: svc-a, port: 8080}]}]
+"#,
+    );
+    // Merged: `default/other` sorts first and its equally specific listener takes port 80.
+    let merged = compile(to_route_table(&res)).expect("compiles");
+    assert_eq!(get(&merged, 80, "h", "/", NO_HEADERS), None);
+    let web = res
+        .data_plane
+        .iter()
+        .find(|g| g.key.1 == "web")
+        .expect("web");
+    let m = compile(gateway_route_table(web)).expect("compiles");
+    let req = Request::new(80, "GET", "h", "/", None, NO_HEADERS);
+    let hit = m.lookup(&req).expect("matched on web");
+    assert_eq!(hit.route.name, "r");
+    let names: Vec<&str> = served_gateway_listeners(web)
+        .map(|l| l.name.as_str())
+        .collect();
+    assert_eq!(names, ["http", "foo"]);
+    assert_eq!(names[hit.listener.index], "http");
+}
