@@ -440,9 +440,9 @@ pub struct BackendRef {
 #[serde(untagged)]
 pub enum FilterOut {
     /// HTTPRoute filter.
-    Http(HTTPRouteFilter),
+    Http(Box<HTTPRouteFilter>),
     /// GRPCRoute filter.
-    Grpc(GRPCRouteFilter),
+    Grpc(Box<GRPCRouteFilter>),
 }
 
 fn render(gateway: String, hit: &RouteMatch<'_, Filter, ResolvedBackend>) -> Explanation {

@@ -90,9 +90,9 @@ use super::{Resolution, ResolvedGateway, ResolvedListener, ResolvedRule, RuleMat
 #[derive(Clone, Debug, PartialEq)]
 pub enum Filter {
     /// An HTTPRoute rule filter.
-    Http(HTTPRouteFilter),
+    Http(Box<HTTPRouteFilter>),
     /// A GRPCRoute rule filter.
-    Grpc(GRPCRouteFilter),
+    Grpc(Box<GRPCRouteFilter>),
 }
 
 /// A regular expression that matches nothing (an empty character class): the only match of
@@ -239,8 +239,14 @@ fn created(r: &ResolvedRule) -> i64 {
 
 fn filters(f: &Filters) -> Vec<Filter> {
     match f {
-        Filters::Http(v) => v.iter().cloned().map(Filter::Http).collect(),
-        Filters::Grpc(v) => v.iter().cloned().map(Filter::Grpc).collect(),
+        Filters::Http(v) => v
+            .iter()
+            .map(|f| Filter::Http(Box::new(f.clone())))
+            .collect(),
+        Filters::Grpc(v) => v
+            .iter()
+            .map(|f| Filter::Grpc(Box::new(f.clone())))
+            .collect(),
         Filters::None => Vec::new(),
     }
 }

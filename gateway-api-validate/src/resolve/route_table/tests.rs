@@ -54,8 +54,8 @@ fn matcher(extra: &str) -> (Resolution, Matcher<Filter, ResolvedBackend>) {
 
 const NO_HEADERS: &[(&str, &str)] = &[];
 
-fn get<'a>(
-    m: &'a Matcher<Filter, ResolvedBackend>,
+fn get(
+    m: &Matcher<Filter, ResolvedBackend>,
     port: u16,
     host: &str,
     path: &str,
