@@ -25,6 +25,7 @@
 //! * [`precedence`]: the total order of matches.
 //! * [`status`]: conditions and merging with what is already written.
 //! * [`route`]: one view over the five Route kinds.
+//! * `route_table` (feature `match`): the data plane as a `gateway-api-match` route table.
 //!
 //! Everything is computed from the snapshot alone, object by object, so an incremental
 //! resolver can later recompute only what a change touches and reuse the rest.
@@ -79,6 +80,8 @@ pub mod listener;
 pub mod precedence;
 pub mod reference_grant;
 pub mod route;
+#[cfg(feature = "match")]
+pub mod route_table;
 pub mod rule;
 pub mod snapshot;
 pub mod status;
@@ -99,6 +102,10 @@ pub use backend::ResolvedBackend;
 pub use listener::Problem;
 pub use precedence::MatchSummary;
 pub use route::Filters;
+#[cfg(feature = "match")]
+pub use route_table::{
+    Filter, gateway_route_table, served_gateway_listeners, served_listeners, to_route_table,
+};
 pub use snapshot::{Key, ObjectKind, ObjectRef, Snapshot, SnapshotError};
 
 /// The Gateway API group.
