@@ -151,10 +151,23 @@ mod tests {
     }
 
     #[test]
+    fn any_non_empty_port_name_is_rejected_as_the_api_server_does() {
+        // Upstream's rule compares an optional with null, which is never equal in CEL.
+        let d = details(
+            serde_json::json!({"type": "ExternalHostname", "port": {"port": 443, "name": "https"}, "externalHostname": {"hostname": "api.example.com"}}),
+        );
+        assert_eq!(d, ["Name must be a valid DNS label"]);
+        let d = details(
+            serde_json::json!({"type": "ExternalHostname", "port": {"port": 443, "name": ""}, "externalHostname": {"hostname": "api.example.com"}}),
+        );
+        assert!(d.is_empty(), "{d:?}");
+    }
+
+    #[test]
     fn external_hostname_rules() {
         assert!(
             details(serde_json::json!({
-                "type": "ExternalHostname", "port": {"port": 443, "name": "https"},
+                "type": "ExternalHostname", "port": {"port": 443},
                 "externalHostname": {"hostname": "api.example.com"}
             }))
             .is_empty()
@@ -199,7 +212,7 @@ mod tests {
             "metadata": {"name": "b", "namespace": "ns"},
             "spec": {
                 "type": "ExternalHostname",
-                "port": {"port": 443, "name": "https"},
+                "port": {"port": 443},
                 "protocol": "HTTP2",
                 "externalHostname": {"hostname": "api.example.com"},
                 "tls": {
