@@ -248,9 +248,10 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
 
     // Phase 1: attachment, rule validity and backends, route by route.
     let routes = route::routes(snapshot);
+    let endpoints = backend::endpoint_index(snapshot);
     let mut plans: Vec<RoutePlan> = routes
         .iter()
-        .map(|r| plan_route(snapshot, config, &gateways, r))
+        .map(|r| plan_route(snapshot, config, &gateways, &endpoints, r))
         .collect();
 
     // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener.
@@ -460,6 +461,7 @@ pub(crate) fn plan_route(
     snapshot: &Snapshot,
     config: &Config,
     gateways: &BTreeMap<Key, gateway::GatewayState>,
+    endpoints: &backend::Endpoints,
     r: &route::RouteView<'_>,
 ) -> RoutePlan {
     let mut outcomes = attachment::attach(snapshot, gateways, r);
@@ -487,7 +489,7 @@ pub(crate) fn plan_route(
         .map(|rule| {
             rule.backends
                 .iter()
-                .map(|b| backend::resolve(snapshot, config, &r.id, b))
+                .map(|b| backend::resolve_with(snapshot, config, &r.id, b, Some(endpoints)))
                 .collect()
         })
         .collect();

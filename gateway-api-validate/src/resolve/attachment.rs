@@ -188,7 +188,10 @@ fn attach_one(
         .filter_map(|i| {
             let l = &gw.listeners[i];
             let hostnames = if uses_hostnames(route.id.kind) {
-                hostname::intersect_all(l.hostname().as_deref(), &route.hostnames)?
+                hostname::intersect_all(
+                    l.entry.hostname.as_ref().map(|h| h.as_str()),
+                    &route.hostnames,
+                )?
             } else {
                 Vec::new()
             };

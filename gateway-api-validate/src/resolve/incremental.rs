@@ -67,6 +67,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use gateway_api_types::GatewayObject;
 
 use super::attachment::{self, ListenerEntry};
+use super::backend::{Endpoints, endpoint_index, service_endpoints};
 use super::gateway::{self, GatewayState};
 use super::route::{self, RouteView};
 use super::snapshot::{self, Key, ObjectKind, ObjectRef, Snapshot, SnapshotError};
@@ -116,6 +117,8 @@ pub struct IncrementalResolver {
     attached: BTreeMap<ListenerId, BTreeSet<ObjectRef>>,
     /// Per Gateway, the Services its accepted Routes send traffic to, with counts.
     services: BTreeMap<Key, BTreeMap<Key, usize>>,
+    /// Ready endpoints per Service.
+    endpoints: Endpoints,
 }
 
 /// What changed, as far as dependencies go.
@@ -149,6 +152,7 @@ impl IncrementalResolver {
             losers: BTreeMap::new(),
             attached: BTreeMap::new(),
             services: BTreeMap::new(),
+            endpoints: Endpoints::new(),
         };
         this.refresh(Change {
             everything: true,
@@ -273,6 +277,18 @@ impl IncrementalResolver {
                     | ObjectKind::ReferenceGrant
             ),
         };
+        if change.everything {
+            self.endpoints = endpoint_index(&self.snapshot);
+        } else if change.kind == Some(ObjectKind::EndpointSlice) {
+            for s in &change.services {
+                let v = service_endpoints(&self.snapshot, &s.0, &s.1);
+                if v.is_empty() {
+                    self.endpoints.remove(s);
+                } else {
+                    self.endpoints.insert(s.clone(), v);
+                }
+            }
+        }
         let mut rebuilt: BTreeSet<Key> = BTreeSet::new();
         if gateway_inputs {
             rebuilt = self.refresh_gateways(&change);
@@ -453,7 +469,7 @@ impl IncrementalResolver {
             losers,
             attached,
             services,
-            ..
+            endpoints,
         } = self;
 
         // 1. Re-plan.
@@ -480,7 +496,7 @@ impl IncrementalResolver {
             let Some(view) = route::route_view(snapshot, id) else {
                 continue;
             };
-            let plan = plan_route(snapshot, config, gateways, &view);
+            let plan = plan_route(snapshot, config, gateways, endpoints, &view);
             let entry = RouteEntry {
                 conflict_key: attachment::conflict_key(&view),
                 parents: parents_of(&view),
@@ -526,6 +542,21 @@ impl IncrementalResolver {
         // 2. Re-judge HTTPRoute/GRPCRoute conflicts on touched listeners.
         let mut finish = dirty;
         for l in &touched {
+            // Only a listener carrying both kinds can have a conflict.
+            let mixed = on_listener.get(l).is_some_and(|set| {
+                let has = |k: ObjectKind| {
+                    set.range(ObjectRef::new(k, "", "")..)
+                        .next()
+                        .is_some_and(|r| r.kind == k)
+                };
+                has(ObjectKind::HTTPRoute) && has(ObjectKind::GRPCRoute)
+            });
+            if !mixed {
+                if let Some(old) = losers.remove(l) {
+                    finish.extend(old.into_iter().map(|(r, _, _)| r));
+                }
+                continue;
+            }
             let entries: Vec<ListenerEntry<'_, (ObjectRef, usize, usize)>> = on_listener
                 .get(l)
                 .into_iter()
