@@ -358,9 +358,11 @@ impl IncrementalResolver {
         self.update_routes(dirty, &rebuilt);
         let policy_inputs = change.everything
             || matches!(
-            change.kind,
-            None | Some(ObjectKind::BackendTLSPolicy | ObjectKind::Secret | ObjectKind::ConfigMap)
-        );
+                change.kind,
+                None | Some(
+                    ObjectKind::BackendTLSPolicy | ObjectKind::Secret | ObjectKind::ConfigMap
+                )
+            );
         let after = self.service_sets();
         if policy_inputs || policies_before != after {
             self.out
@@ -704,10 +706,7 @@ fn listener_rules<'a>(
     out: &'a mut Resolution,
     l: &ListenerId,
 ) -> Option<&'a mut Vec<super::ResolvedRule>> {
-    let i = out
-        .data_plane
-        .binary_search_by(|g| g.key.cmp(&l.0))
-        .ok()?;
+    let i = out.data_plane.binary_search_by(|g| g.key.cmp(&l.0)).ok()?;
     out.data_plane
         .get_mut(i)?
         .listeners
