@@ -26,8 +26,12 @@
 //! * [`status`]: conditions and merging with what is already written.
 //! * [`route`]: one view over the five Route kinds.
 //!
-//! Everything is computed from the snapshot alone, object by object, so an incremental
-//! resolver can later recompute only what a change touches and reuse the rest.
+//! * [`incremental`]: [`IncrementalResolver`], which applies one change at a time and
+//!   recomputes only what it touches.
+//!
+//! Everything is computed from the snapshot alone, object by object, so the incremental
+//! resolver can recompute only what a change touches and reuse the rest; [`resolve`] stays the
+//! reference it is tested against.
 //!
 //! ```
 //! use gateway_api_types::parse_documents;

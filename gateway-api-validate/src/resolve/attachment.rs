@@ -298,8 +298,8 @@ pub fn remove_losers(outcomes: &mut [ParentOutcome], losers: &BTreeSet<(usize, u
 /// a hostname, exactly one is accepted: the oldest, then the first by namespace/name. The other
 /// loses that listener; a parentRef left without listeners is not accepted.
 pub fn http_grpc_conflicts(routes: &[&RouteView<'_>], outcomes: &mut [Vec<ParentOutcome>]) {
-    let mut by_listener: BTreeMap<(Key, usize), Vec<ListenerEntry<'_, (usize, usize, usize)>>> =
-        BTreeMap::new();
+    type Entries<'a> = Vec<ListenerEntry<'a, (usize, usize, usize)>>;
+    let mut by_listener: BTreeMap<(Key, usize), Entries<'_>> = BTreeMap::new();
     for (pi, (route, outs)) in routes.iter().zip(outcomes.iter()).enumerate() {
         let kind = route.id.kind;
         if !matches!(kind, ObjectKind::HTTPRoute | ObjectKind::GRPCRoute) {

@@ -610,10 +610,11 @@ impl IncrementalResolver {
                 for l in &old_attached {
                     remove_from(attached, l, id);
                     recount.insert(l.0.clone());
-                    if !rebuilt.contains(&l.0) && cleared.insert(l) {
-                        if let Some(rules) = listener_rules(out, l) {
-                            rules.retain(|r| &r.route != id);
-                        }
+                    if !rebuilt.contains(&l.0)
+                        && cleared.insert(l)
+                        && let Some(rules) = listener_rules(out, l)
+                    {
+                        rules.retain(|r| &r.route != id);
                     }
                 }
                 for (g, s) in &old_services {
@@ -715,12 +716,10 @@ fn listener_rules<'a>(
 }
 
 /// Removes `id` from the set under `k`, dropping the set when it empties.
-fn remove_from<K: Ord + Clone, Q: Ord + ?Sized>(
-    map: &mut BTreeMap<K, BTreeSet<ObjectRef>>,
-    k: &Q,
-    id: &ObjectRef,
-) where
-    K: std::borrow::Borrow<Q>,
+fn remove_from<K, Q>(map: &mut BTreeMap<K, BTreeSet<ObjectRef>>, k: &Q, id: &ObjectRef)
+where
+    K: Ord + std::borrow::Borrow<Q>,
+    Q: Ord + ?Sized,
 {
     if let Some(s) = map.get_mut(k) {
         s.remove(id);
