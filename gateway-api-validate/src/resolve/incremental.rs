@@ -683,8 +683,17 @@ impl IncrementalResolver {
             let Some(list) = listener_rules(out, &l) else {
                 continue;
             };
-            list.append(&mut rules);
-            list.sort_by(rule_order);
+            if rules.len() * 16 < list.len() {
+                // A few rules into a long list: binary insertion keeps it sorted (each goes
+                // after its equals, as a stable sort would put it).
+                for r in rules {
+                    let at = list.partition_point(|x| rule_order(x, &r).is_le());
+                    list.insert(at, r);
+                }
+            } else {
+                list.append(&mut rules);
+                list.sort_by(rule_order);
+            }
         }
 
         // 4. Statuses of Gateways whose attached Routes (or evaluation) changed.

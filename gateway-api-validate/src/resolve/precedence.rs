@@ -104,8 +104,12 @@ impl Ord for MatchSummary {
     fn cmp(&self, other: &Self) -> Ordering {
         use std::cmp::Reverse as R;
         // spec: Listener hostname precedence — exact over wildcard, more specific wildcard first.
-        host_rank(&self.hostname)
-            .cmp(&host_rank(&other.hostname))
+        let host = if self.hostname == other.hostname {
+            Ordering::Equal
+        } else {
+            host_rank(&self.hostname).cmp(&host_rank(&other.hostname))
+        };
+        host
             // spec: HTTPRouteRule precedence items 1-3 (path type and length).
             .then_with(|| self.path.rank().cmp(&other.path.rank()))
             // spec: HTTPRouteRule precedence item 4 (method match).
