@@ -1,15 +1,36 @@
-//! `gwproxy check`: read manifests, validate every object, report per object.
+//! `gwproxy check`: read manifests, validate every object, resolve them together, report per
+//! object.
+//!
+//! 1. Every document is parsed and validated on its own, as the API server would (part 1).
+//! 2. The objects without errors (those the API server would have stored) are resolved together
+//!    ([`gateway_api_validate::resolve::resolve`]) for one controller: `--controller-name`, or by
+//!    default the `spec.controllerName` shared by every GatewayClass read. When the
+//!    GatewayClasses name several controllers, the name must be given (usage error otherwise);
+//!    when there is no GatewayClass, nothing is owned. The controller is assumed to support
+//!    every feature of the channel (`--channel`) except the mesh ones.
+//! 3. Each object gets the status subresource the controller would write, or `null` when the
+//!    controller does not own it (other controllers' classes, invalid objects, Services...).
+//!
+//! The check passes (exit 0) when every object is valid and every owned object is accepted:
+//! GatewayClasses, Gateways and ListenerSets `Accepted=True`, every listener of an owned Gateway
+//! or ListenerSet `Accepted=True`, every parent entry this controller writes on a Route and
+//! every ancestor entry on a policy `Accepted=True`. Unresolved references (`ResolvedRefs=False`,
+//! for instance a Service not among the manifests) do not fail the check.
 //!
 //! Output (JSON form): `{"objects":[{"apiVersion","kind","namespace","name","source","errors":
-//! [{"field","message"}],"status":…}],"summary":{…}}`. `status` is the status subresource a
-//! controller would write; it is `null` until the resolver (cross-object semantics) exists, and
-//! always `null` for objects the controller does not own.
+//! [{"field","message"}],"status":…}],"summary":{…}}`, `status` being exactly the status
+//! subresource. The text form prints one line per problem: validation errors, and conditions
+//! `Accepted` that are not `True` with their reason and message.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use gateway_api_types::document::DocumentErrorKind;
+use gateway_api_types::features::{FeatureKind, SupportedFeatureName, all_features_of};
 use gateway_api_types::{Channel, GatewayObject, parse_documents};
+use gateway_api_validate::resolve::{
+    Config, ObjectKind, ObjectRef, ObjectStatus, Snapshot, resolve,
+};
 use gateway_api_validate::validate_manifest;
 use serde_json::{Value, json};
 
@@ -27,7 +48,7 @@ pub enum Format {
 pub struct CheckOptions {
     /// The channel whose CRDs the cluster has.
     pub channel: Channel,
-    /// The controller whose objects get a status (used by the resolver).
+    /// The controller whose objects get a status; `None`: the one every GatewayClass names.
     pub controller_name: Option<String>,
 }
 
@@ -55,8 +76,10 @@ pub struct ObjectReport {
     pub source: String,
     /// Problems found; empty when valid.
     pub errors: Vec<FieldProblem>,
-    /// The status the controller would write (`None` until resolved, or not owned).
+    /// The status the controller would write (`None` when it does not own the object).
     pub status: Option<Value>,
+    /// Conditions `Accepted` that are not `True` in that status (one line each).
+    pub not_accepted: Vec<String>,
 }
 
 /// Totals.
@@ -72,6 +95,12 @@ pub struct Summary {
     pub invalid: usize,
     /// Problems in all.
     pub errors: usize,
+    /// Objects the controller owns (they have a status).
+    pub owned: usize,
+    /// Owned objects not accepted (or with a listener or parent not accepted).
+    pub not_accepted: usize,
+    /// The controller the objects were resolved for.
+    pub controller_name: Option<String>,
 }
 
 /// The result of a check.
@@ -81,6 +110,8 @@ pub struct CheckOutput {
     pub objects: Vec<ObjectReport>,
     /// Totals.
     pub summary: Summary,
+    /// A usage error found in the input (several controllers and no `--controller-name`).
+    pub usage_error: Option<String>,
 }
 
 /// Reading the inputs failed.
@@ -159,8 +190,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
 /// Checks the given `(source name, text)` manifests.
 pub fn check_sources(sources: &[(String, String)], options: &CheckOptions) -> CheckOutput {
     let mut out = CheckOutput::default();
+    // Valid objects, with the index of their report.
+    let mut valid: Vec<(usize, GatewayObject)> = Vec::new();
     for (name, text) in sources {
         for doc in parse_documents(name, text) {
+            let mut object = None;
             let report = match doc {
                 Ok(doc) => {
                     let meta = doc.object.metadata();
@@ -172,6 +206,7 @@ pub fn check_sources(sources: &[(String, String)], options: &CheckOptions) -> Ch
                         source: format!("{}:{}", doc.location.source, doc.location.line),
                         errors: Vec::new(),
                         status: None,
+                        not_accepted: Vec::new(),
                     };
                     if !matches!(doc.object, GatewayObject::Other(_)) {
                         out.summary.gateway_api_objects += 1;
@@ -184,6 +219,7 @@ pub fn check_sources(sources: &[(String, String)], options: &CheckOptions) -> Ch
                             })
                             .collect();
                     }
+                    object = Some(doc.object);
                     r
                 }
                 Err(e) => {
@@ -207,26 +243,200 @@ pub fn check_sources(sources: &[(String, String)], options: &CheckOptions) -> Ch
                         source: format!("{}:{}", e.location.source, e.location.line),
                         errors: vec![FieldProblem { field, message }],
                         status: None,
+                        not_accepted: Vec::new(),
                     }
                 }
             };
-            out.summary.objects += 1;
-            if report.errors.is_empty() {
-                out.summary.valid += 1;
-            } else {
-                out.summary.invalid += 1;
-                out.summary.errors += report.errors.len();
+            if let Some(o) = object.filter(|_| report.errors.is_empty()) {
+                valid.push((out.objects.len(), o));
             }
             out.objects.push(report);
+        }
+    }
+    resolve_objects(&mut out, valid, options);
+    for report in &out.objects {
+        out.summary.objects += 1;
+        if report.errors.is_empty() {
+            out.summary.valid += 1;
+        } else {
+            out.summary.invalid += 1;
+            out.summary.errors += report.errors.len();
+        }
+        if report.status.is_some() {
+            out.summary.owned += 1;
+        }
+        if !report.not_accepted.is_empty() {
+            out.summary.not_accepted += 1;
+        }
+    }
+    out
+}
+
+/// The controller to resolve for: the given one, else the one every GatewayClass names.
+fn controller_name(
+    objects: &[(usize, GatewayObject)],
+    given: Option<&String>,
+) -> Result<Option<String>, String> {
+    if let Some(g) = given {
+        return Ok(Some(g.clone()));
+    }
+    let names: std::collections::BTreeSet<String> = objects
+        .iter()
+        .filter_map(|(_, o)| match o {
+            GatewayObject::GatewayClass(c) => Some(c.spec.controller_name.to_string()),
+            GatewayObject::GatewayClassV1beta1(c) => Some(c.spec.controller_name.to_string()),
+            _ => None,
+        })
+        .collect();
+    match names.len() {
+        0 | 1 => Ok(names.into_iter().next()),
+        _ => Err(format!(
+            "the GatewayClasses name several controllers ({}): choose one with --controller-name",
+            names.into_iter().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// Every feature of `channel` except the mesh ones.
+fn features(channel: Channel) -> Vec<SupportedFeatureName> {
+    FeatureKind::ALL
+        .iter()
+        .filter(|k| **k != FeatureKind::Mesh)
+        .flat_map(|k| all_features_of(*k))
+        .filter(|f| channel == Channel::Experimental || f.channel == Channel::Standard)
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+/// The identity the resolver gives an object, `None` for kinds it does not know.
+fn object_ref(o: &GatewayObject) -> Option<ObjectRef> {
+    let kind = ObjectKind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.as_str() == o.kind())?;
+    let m = o.metadata();
+    Some(ObjectRef::new(
+        kind,
+        m.namespace.clone().unwrap_or_default(),
+        m.name.clone().unwrap_or_default(),
+    ))
+}
+
+/// Resolves the valid objects together and fills statuses and not-accepted lines.
+fn resolve_objects(
+    out: &mut CheckOutput,
+    valid: Vec<(usize, GatewayObject)>,
+    options: &CheckOptions,
+) {
+    let controller = match controller_name(&valid, options.controller_name.as_ref()) {
+        Ok(Some(c)) => c,
+        Ok(None) => return,
+        Err(e) => {
+            out.usage_error = Some(e);
+            return;
+        }
+    };
+    out.summary.controller_name = Some(controller.clone());
+    let mut snapshot = Snapshot::new();
+    let mut ids: Vec<(usize, ObjectRef)> = Vec::new();
+    for (i, o) in &valid {
+        if let Err(e) = snapshot.insert(o) {
+            if let Some(r) = out.objects.get_mut(*i) {
+                r.errors.push(FieldProblem {
+                    field: String::new(),
+                    message: e.to_string(),
+                });
+            }
+            continue;
+        }
+        if let Some(id) = object_ref(o) {
+            ids.push((*i, id));
+        }
+    }
+    let config = Config::new(controller.clone()).with_features(features(options.channel));
+    let resolution = resolve(&snapshot, &config);
+    for (i, id) in ids {
+        let (Some(status), Some(report)) = (resolution.statuses.get(&id), out.objects.get_mut(i))
+        else {
+            continue;
+        };
+        let value = match status {
+            ObjectStatus::GatewayClass(s) => serde_json::to_value(s),
+            ObjectStatus::Gateway(s) => serde_json::to_value(s),
+            ObjectStatus::ListenerSet(s) => serde_json::to_value(s),
+            ObjectStatus::Route(s) => serde_json::to_value(s),
+            ObjectStatus::Policy(s) => serde_json::to_value(s),
+        }
+        .unwrap_or(Value::Null);
+        report.not_accepted = not_accepted(&value, &controller);
+        report.status = Some(value);
+    }
+}
+
+/// `Accepted` conditions that are not `True` in a status: the object's own, its listeners',
+/// and the parent/ancestor entries `controller` writes.
+fn not_accepted(status: &Value, controller: &str) -> Vec<String> {
+    fn accepted(conditions: Option<&Value>, what: &str, out: &mut Vec<String>) {
+        for c in conditions.and_then(Value::as_array).into_iter().flatten() {
+            if c["type"] == "Accepted" && c["status"] != "True" {
+                let prefix = if what.is_empty() {
+                    String::new()
+                } else {
+                    format!("{what}: ")
+                };
+                out.push(format!(
+                    "{prefix}not accepted ({}): {}",
+                    c["reason"].as_str().unwrap_or_default(),
+                    c["message"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    fn reference(r: &Value) -> String {
+        let kind = r["kind"].as_str().unwrap_or("Gateway");
+        let name = r["name"].as_str().unwrap_or_default();
+        let mut s = match r["namespace"].as_str() {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
+        };
+        if let Some(section) = r["sectionName"].as_str() {
+            s.push_str(&format!(" section {section}"));
+        }
+        if let Some(port) = r["port"].as_i64() {
+            s.push_str(&format!(" port {port}"));
+        }
+        s
+    }
+    let mut out = Vec::new();
+    accepted(status.get("conditions"), "", &mut out);
+    for l in status
+        .get("listeners")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let what = format!("listener {}", l["name"].as_str().unwrap_or_default());
+        accepted(l.get("conditions"), &what, &mut out);
+    }
+    for (list, reference_field) in [("parents", "parentRef"), ("ancestors", "ancestorRef")] {
+        for p in status
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|p| p["controllerName"] == controller)
+        {
+            let what = format!("parent {}", reference(&p[reference_field]));
+            accepted(p.get("conditions"), &what, &mut out);
         }
     }
     out
 }
 
 impl CheckOutput {
-    /// Whether every object is valid (exit code 0).
+    /// Whether every object is valid and every owned object accepted (exit code 0).
     pub fn ok(&self) -> bool {
-        self.summary.invalid == 0
+        self.summary.invalid == 0 && self.summary.not_accepted == 0 && self.usage_error.is_none()
     }
 
     /// The JSON form.
@@ -255,6 +465,9 @@ impl CheckOutput {
                 "valid": s.valid,
                 "invalid": s.invalid,
                 "errors": s.errors,
+                "owned": s.owned,
+                "notAccepted": s.not_accepted,
+                "controllerName": s.controller_name,
             },
         })
     }
@@ -264,10 +477,10 @@ impl CheckOutput {
         match format {
             Format::Json => format!("{}\n", self.to_json()),
             Format::Text => {
-                let (red, bold, reset) = if color {
-                    ("\x1b[31m", "\x1b[1m", "\x1b[0m")
+                let (red, yellow, bold, reset) = if color {
+                    ("\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[0m")
                 } else {
-                    ("", "", "")
+                    ("", "", "", "")
                 };
                 let mut s = String::new();
                 for o in &self.objects {
@@ -288,12 +501,25 @@ impl CheckOutput {
                             o.source, e.message
                         ));
                     }
+                    for line in &o.not_accepted {
+                        s.push_str(&format!(
+                            "{}: {bold}{who}{reset}: {yellow}{line}{reset}\n",
+                            o.source
+                        ));
+                    }
                 }
                 let sm = &self.summary;
                 s.push_str(&format!(
                     "{} objects ({} Gateway API): {} valid, {} invalid, {} problems\n",
                     sm.objects, sm.gateway_api_objects, sm.valid, sm.invalid, sm.errors
                 ));
+                match &sm.controller_name {
+                    Some(c) => s.push_str(&format!(
+                        "controller {c}: {} owned objects, {} not accepted\n",
+                        sm.owned, sm.not_accepted
+                    )),
+                    None => s.push_str("no GatewayClass: no object is owned by a controller\n"),
+                }
                 s
             }
         }

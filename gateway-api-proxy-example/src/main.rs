@@ -18,14 +18,17 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Validate manifests (files or directories of YAML/JSON) as the API server would, and
-    /// report every problem per object. Exit 0 when all are valid, 1 otherwise, 2 on usage or
-    /// I/O errors.
+    /// Validate manifests (files or directories of YAML/JSON) as the API server would, resolve
+    /// them together for one controller, and report per object its problems and the status the
+    /// controller would write. Exit 0 when every object is valid and every owned object is
+    /// accepted, 1 otherwise, 2 on usage or I/O errors.
     Check {
         /// Output format.
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
-        /// The controller whose objects get a status.
+        /// The controller whose objects get a status (GatewayClasses naming it in
+        /// spec.controllerName and what hangs off them). Default: the controller every
+        /// GatewayClass read names; required when they name several.
         #[arg(long)]
         controller_name: Option<String>,
         /// The channel of the CRDs installed in the cluster.
@@ -106,6 +109,10 @@ fn main() -> ExitCode {
                 controller_name,
             };
             let out = check::check_sources(&sources, &options);
+            if let Some(e) = &out.usage_error {
+                eprintln!("gwproxy check: {e}");
+                return ExitCode::from(2);
+            }
             let format = match format {
                 FormatArg::Text => Format::Text,
                 FormatArg::Json => Format::Json,

@@ -27,8 +27,12 @@
 //! * [`route`]: one view over the five Route kinds.
 //! * `route_table` (feature `match`): the data plane as a `gateway-api-match` route table.
 //!
-//! Everything is computed from the snapshot alone, object by object, so an incremental
-//! resolver can later recompute only what a change touches and reuse the rest.
+//! * [`incremental`]: [`IncrementalResolver`], which applies one change at a time and
+//!   recomputes only what it touches.
+//!
+//! Everything is computed from the snapshot alone, object by object, so the incremental
+//! resolver can recompute only what a change touches and reuse the rest; [`resolve`] stays the
+//! reference it is tested against.
 //!
 //! ```
 //! use gateway_api_types::parse_documents;
@@ -76,6 +80,7 @@ pub mod backend_tls_policy;
 pub mod gateway;
 pub mod gatewayclass;
 pub mod hostname;
+pub mod incremental;
 pub mod listener;
 pub mod precedence;
 pub mod reference_grant;
@@ -99,6 +104,7 @@ use gateway_api_types::v1::httproute::HTTPRouteMatch;
 use gateway_api_types::v1::listenerset::ListenerSetStatus;
 
 pub use backend::ResolvedBackend;
+pub use incremental::IncrementalResolver;
 pub use listener::Problem;
 pub use precedence::MatchSummary;
 pub use route::Filters;
@@ -241,88 +247,27 @@ pub struct Resolution {
 }
 
 /// Resolves a snapshot. Pure: no I/O, no clock (time comes from [`Config::now`]).
+///
+/// This is the reference: [`IncrementalResolver`] keeps a [`Resolution`] up to date one change
+/// at a time and always equals `resolve` of its snapshot.
 pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     let mut statuses = BTreeMap::new();
 
-    // spec: a controller owns the classes naming it in spec.controllerName.
-    let classes: BTreeMap<String, gatewayclass::ClassState> = snapshot
-        .gateway_classes
-        .iter()
-        .filter(|(_, c)| c.spec.controller_name.as_str() == config.controller_name)
-        .map(|((_, name), c)| (name.clone(), gatewayclass::evaluate(snapshot, c, name)))
-        .collect();
-    for (name, state) in &classes {
-        let Some(class) = snapshot.gateway_classes.get(&(String::new(), name.clone())) else {
-            continue;
-        };
-        statuses.insert(
-            ObjectRef::new(ObjectKind::GatewayClass, "", name),
-            ObjectStatus::GatewayClass(status::class_status(config, class, state)),
-        );
-    }
-
+    let classes = class_states(snapshot, config);
+    statuses.extend(class_statuses(snapshot, config, &classes));
     let mut gateways = gateway::evaluate_all(snapshot, config, &classes);
 
     // Phase 1: attachment, rule validity and backends, route by route.
     let routes = route::routes(snapshot);
-    let mut plans: Vec<RoutePlan<'_, '_>> = Vec::new();
-    for r in &routes {
-        let mut outcomes = attachment::attach(snapshot, &gateways, r);
-        if outcomes.is_empty() {
-            // No owned parent any more: remove the entries we wrote earlier, if any.
-            let stale = r.status.is_some_and(|st| {
-                st.parents
-                    .iter()
-                    .any(|p| p.controller_name.as_str() == config.controller_name)
-            });
-            if stale {
-                statuses.insert(
-                    r.id.clone(),
-                    ObjectStatus::Route(status::merge_route_status(
-                        r.status,
-                        &config.controller_name,
-                        Vec::new(),
-                    )),
-                );
-            }
-            continue;
-        }
-        let rule_problems: Vec<Option<Problem>> = r
-            .rules
-            .iter()
-            .map(|rule| rule::problem(rule, config))
-            .collect();
-        // spec: a Route whose rules are all invalid is not accepted.
-        if let Some(p) = rule_problems.iter().flatten().next()
-            && rule_problems.iter().all(Option::is_some)
-        {
-            for o in &mut outcomes {
-                if o.result.is_ok() {
-                    o.result = Err(p.clone());
-                }
-            }
-        }
-        let resolved: Vec<Vec<ResolvedBackend>> = r
-            .rules
-            .iter()
-            .map(|rule| {
-                rule.backends
-                    .iter()
-                    .map(|b| backend::resolve(snapshot, config, &r.id, b))
-                    .collect()
-            })
-            .collect();
-        plans.push(RoutePlan {
-            route: r,
-            outcomes,
-            rule_problems,
-            resolved,
-        });
-    }
+    let endpoints = backend::endpoint_index(snapshot);
+    let mut plans: Vec<RoutePlan> = routes
+        .iter()
+        .map(|r| plan_route(snapshot, config, &gateways, &endpoints, r))
+        .collect();
 
     // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener.
     {
-        let views: Vec<&route::RouteView<'_>> = plans.iter().map(|p| p.route).collect();
+        let views: Vec<&route::RouteView<'_>> = routes.iter().collect();
         let mut outcomes: Vec<Vec<attachment::ParentOutcome>> = plans
             .iter_mut()
             .map(|p| std::mem::take(&mut p.outcomes))
@@ -337,69 +282,21 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
     let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
     let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
-    for plan in &plans {
-        let r = plan.route;
-        let generation = snapshot::generation(r.meta);
-        let first_problem = plan
-            .resolved
-            .iter()
-            .flatten()
-            .find_map(|b| b.invalid.clone());
-        let dropped: Vec<String> = plan
-            .rule_problems
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.as_ref().map(|p| format!("rule {i}: {}", p.message)))
-            .collect();
-        let mut parents = Vec::new();
-        for o in &plan.outcomes {
-            if let Ok(atts) = &o.result {
-                for a in atts {
-                    let valid_backends = plan
-                        .resolved
-                        .iter()
-                        .zip(&plan.rule_problems)
-                        .filter(|(_, p)| p.is_none())
-                        .flat_map(|(b, _)| b)
-                        .filter(|b| {
-                            b.invalid.is_none() && b.group.is_empty() && b.kind == "Service"
-                        })
-                        .map(|b| (b.namespace.clone(), b.name.clone()));
-                    services_by_gateway
-                        .entry(a.gateway.clone())
-                        .or_default()
-                        .extend(valid_backends);
-                    attached
-                        .entry((a.gateway.clone(), a.listener))
-                        .or_default()
-                        .insert(r.id.clone());
-                    rules_by_listener
-                        .entry((a.gateway.clone(), a.listener))
-                        .or_default()
-                        .extend(rules_for(
-                            r,
-                            &plan.resolved,
-                            &plan.rule_problems,
-                            &a.hostnames,
-                        ));
-                }
-            }
-            parents.push(status::route_parent_status(
-                config,
-                o,
-                first_problem.as_ref(),
-                &dropped,
-                generation,
-            ));
+    for (r, plan) in routes.iter().zip(&plans) {
+        let out = finish_route(config, r, plan);
+        if let Some(st) = out.status {
+            statuses.insert(r.id.clone(), st);
         }
-        statuses.insert(
-            r.id.clone(),
-            ObjectStatus::Route(status::merge_route_status(
-                r.status,
-                &config.controller_name,
-                parents,
-            )),
-        );
+        for (gw, svc) in out.services {
+            services_by_gateway.entry(gw).or_default().insert(svc);
+        }
+        for (listener, rules) in out.attachments {
+            attached
+                .entry(listener.clone())
+                .or_default()
+                .insert(r.id.clone());
+            rules_by_listener.entry(listener).or_default().extend(rules);
+        }
     }
     for ((gw, i), routes) in &attached {
         if let Some(l) = gateways.get_mut(gw).and_then(|g| g.listeners.get_mut(*i)) {
@@ -407,8 +304,98 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         }
     }
 
-    let policies = backend_tls_policy::evaluate_all(snapshot, &services_by_gateway);
+    statuses.extend(policy_statuses(snapshot, config, &services_by_gateway));
+
+    let mut data_plane = Vec::new();
+    for (key, g) in &gateways {
+        if !snapshot.gateways.contains_key(key) {
+            continue;
+        }
+        statuses.extend(gateway_statuses(snapshot, config, key, g));
+        data_plane.push(resolved_gateway(key, g, |i| {
+            rules_by_listener
+                .remove(&(key.clone(), i))
+                .unwrap_or_default()
+        }));
+    }
+
+    Resolution {
+        statuses,
+        data_plane,
+    }
+}
+
+/// The classes this controller owns (spec: `spec.controllerName` names it), judged.
+pub(crate) fn class_states(
+    snapshot: &Snapshot,
+    config: &Config,
+) -> BTreeMap<String, gatewayclass::ClassState> {
+    snapshot
+        .gateway_classes
+        .iter()
+        .filter(|(_, c)| c.spec.controller_name.as_str() == config.controller_name)
+        .map(|((_, name), c)| (name.clone(), gatewayclass::evaluate(snapshot, c, name)))
+        .collect()
+}
+
+/// The statuses of the owned classes.
+pub(crate) fn class_statuses(
+    snapshot: &Snapshot,
+    config: &Config,
+    classes: &BTreeMap<String, gatewayclass::ClassState>,
+) -> Vec<(ObjectRef, ObjectStatus)> {
+    let mut out = Vec::new();
+    for (name, state) in classes {
+        let Some(class) = snapshot.gateway_classes.get(&(String::new(), name.clone())) else {
+            continue;
+        };
+        out.push((
+            ObjectRef::new(ObjectKind::GatewayClass, "", name),
+            ObjectStatus::GatewayClass(status::class_status(config, class, state)),
+        ));
+    }
+    out
+}
+
+/// The statuses of an owned Gateway and of the ListenerSets attaching to it.
+pub(crate) fn gateway_statuses(
+    snapshot: &Snapshot,
+    config: &Config,
+    key: &Key,
+    g: &gateway::GatewayState,
+) -> Vec<(ObjectRef, ObjectStatus)> {
+    let mut out = Vec::new();
+    let Some(gw) = snapshot.gateways.get(key) else {
+        return out;
+    };
+    out.push((
+        ObjectRef::new(ObjectKind::Gateway, &key.0, &key.1),
+        ObjectStatus::Gateway(status::gateway_status(config, gw, g)),
+    ));
+    for ls in &g.listener_sets {
+        if let Some(obj) = snapshot.listener_sets.get(&ls.key) {
+            out.push((
+                ObjectRef::new(ObjectKind::ListenerSet, &ls.key.0, &ls.key.1),
+                ObjectStatus::ListenerSet(status::listener_set_status(config, obj, g, ls)),
+            ));
+        }
+    }
+    out
+}
+
+/// The statuses of BackendTLSPolicies, given the Services each Gateway sends traffic to.
+pub(crate) fn policy_statuses(
+    snapshot: &Snapshot,
+    config: &Config,
+    services_by_gateway: &BTreeMap<Key, BTreeSet<Key>>,
+) -> Vec<(ObjectRef, ObjectStatus)> {
+    let mut out = Vec::new();
+    if snapshot.backend_tls_policies.is_empty() {
+        return out;
+    }
+    let policies = backend_tls_policy::evaluate_all(snapshot, services_by_gateway);
     for (key, policy) in &snapshot.backend_tls_policies {
+        let id = ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1);
         let Some(state) = policies.get(key) else {
             // No owned ancestor any more: remove the entries we wrote earlier, if any.
             let stale = policy.status.as_ref().is_some_and(|st| {
@@ -417,78 +404,200 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
                     .any(|a| a.controller_name.as_str() == config.controller_name)
             });
             if stale {
-                statuses.insert(
-                    ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1),
+                out.push((
+                    id,
                     ObjectStatus::Policy(status::merge_policy_status(
                         policy.status.as_ref(),
                         &config.controller_name,
                         Vec::new(),
                     )),
-                );
+                ));
             }
             continue;
         };
-        statuses.insert(
-            ObjectRef::new(ObjectKind::BackendTLSPolicy, &key.0, &key.1),
+        out.push((
+            id,
             ObjectStatus::Policy(status::policy_status(config, policy, state)),
-        );
+        ));
     }
+    out
+}
 
-    let mut data_plane = Vec::new();
-    for (key, g) in &gateways {
-        let Some(gw) = snapshot.gateways.get(key) else {
-            continue;
-        };
-        statuses.insert(
-            ObjectRef::new(ObjectKind::Gateway, &key.0, &key.1),
-            ObjectStatus::Gateway(status::gateway_status(config, gw, g)),
-        );
-        for ls in &g.listener_sets {
-            if let Some(obj) = snapshot.listener_sets.get(&ls.key) {
-                statuses.insert(
-                    ObjectRef::new(ObjectKind::ListenerSet, &ls.key.0, &ls.key.1),
-                    ObjectStatus::ListenerSet(status::listener_set_status(config, obj, g, ls)),
-                );
+/// The data-plane view of one owned Gateway; `rules(i)` gives the rules attached to listener
+/// `i` (asked only for programmed listeners, sorted here).
+pub(crate) fn resolved_gateway(
+    key: &Key,
+    g: &gateway::GatewayState,
+    mut rules: impl FnMut(usize) -> Vec<ResolvedRule>,
+) -> ResolvedGateway {
+    ResolvedGateway {
+        key: key.clone(),
+        accepted: g.rejected.is_none(),
+        listeners: g
+            .listeners
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut rules = if l.programmed() { rules(i) } else { Vec::new() };
+                rules.sort_by(rule_order);
+                ResolvedListener {
+                    owner: l.owner.clone(),
+                    name: l.entry.name.to_string(),
+                    port: l.entry.port,
+                    protocol: l.entry.protocol.to_string(),
+                    hostname: l.hostname(),
+                    tls: l.tls_mode().map(|m| ResolvedTls {
+                        mode: m.as_str().to_string(),
+                        certificates: l.certificates.clone(),
+                    }),
+                    valid: l.programmed(),
+                    rules,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The order of rules on a listener: precedence; the Route kind breaks the (only possible) ties
+/// between Routes of different kinds with the same namespace/name. Rules equal in both come from
+/// one Route and keep their relative order (stable sorts).
+pub(crate) fn rule_order(a: &ResolvedRule, b: &ResolvedRule) -> std::cmp::Ordering {
+    a.precedence
+        .cmp(&b.precedence)
+        .then_with(|| a.route.kind.cmp(&b.route.kind))
+}
+
+/// Attachment (before HTTPRoute/GRPCRoute conflicts), rule validity and backends of one Route.
+pub(crate) fn plan_route(
+    snapshot: &Snapshot,
+    config: &Config,
+    gateways: &BTreeMap<Key, gateway::GatewayState>,
+    endpoints: &backend::Endpoints,
+    r: &route::RouteView<'_>,
+) -> RoutePlan {
+    let mut outcomes = attachment::attach(snapshot, gateways, r);
+    if outcomes.is_empty() {
+        return RoutePlan::default();
+    }
+    let rule_problems: Vec<Option<Problem>> = r
+        .rules
+        .iter()
+        .map(|rule| rule::problem(rule, config))
+        .collect();
+    // spec: a Route whose rules are all invalid is not accepted.
+    if let Some(p) = rule_problems.iter().flatten().next()
+        && rule_problems.iter().all(Option::is_some)
+    {
+        for o in &mut outcomes {
+            if o.result.is_ok() {
+                o.result = Err(p.clone());
             }
         }
-        data_plane.push(ResolvedGateway {
-            key: key.clone(),
-            accepted: g.rejected.is_none(),
-            listeners: g
-                .listeners
+    }
+    let resolved: Vec<Vec<ResolvedBackend>> = r
+        .rules
+        .iter()
+        .map(|rule| {
+            rule.backends
                 .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    let mut rules = if l.programmed() {
-                        rules_by_listener
-                            .remove(&(key.clone(), i))
-                            .unwrap_or_default()
-                    } else {
-                        Vec::new()
-                    };
-                    rules.sort_by(|a, b| a.precedence.cmp(&b.precedence));
-                    ResolvedListener {
-                        owner: l.owner.clone(),
-                        name: l.entry.name.to_string(),
-                        port: l.entry.port,
-                        protocol: l.entry.protocol.to_string(),
-                        hostname: l.hostname(),
-                        tls: l.tls_mode().map(|m| ResolvedTls {
-                            mode: m.as_str().to_string(),
-                            certificates: l.certificates.clone(),
-                        }),
-                        valid: l.programmed(),
-                        rules,
-                    }
-                })
-                .collect(),
-        });
+                .map(|b| backend::resolve_with(snapshot, config, &r.id, b, Some(endpoints)))
+                .collect()
+        })
+        .collect();
+    RoutePlan {
+        outcomes,
+        rule_problems,
+        resolved,
     }
+}
 
-    Resolution {
-        statuses,
-        data_plane,
+/// What one Route contributes once its outcomes are final.
+pub(crate) struct RouteOutput {
+    /// Its status, `None` when the controller writes none.
+    pub status: Option<ObjectStatus>,
+    /// Per attached listener (Gateway, listener index): its data-plane rules.
+    pub attachments: Vec<((Key, usize), Vec<ResolvedRule>)>,
+    /// (Gateway, Service) for every valid Service backend, per attachment.
+    pub services: Vec<(Key, Key)>,
+}
+
+/// Status, attachments and data-plane rules of one Route from its final plan.
+pub(crate) fn finish_route(
+    config: &Config,
+    r: &route::RouteView<'_>,
+    plan: &RoutePlan,
+) -> RouteOutput {
+    let mut out = RouteOutput {
+        status: None,
+        attachments: Vec::new(),
+        services: Vec::new(),
+    };
+    if plan.outcomes.is_empty() {
+        // No owned parent any more: remove the entries we wrote earlier, if any.
+        let stale = r.status.is_some_and(|st| {
+            st.parents
+                .iter()
+                .any(|p| p.controller_name.as_str() == config.controller_name)
+        });
+        if stale {
+            out.status = Some(ObjectStatus::Route(status::merge_route_status(
+                r.status,
+                &config.controller_name,
+                Vec::new(),
+            )));
+        }
+        return out;
     }
+    let generation = snapshot::generation(r.meta);
+    let first_problem = plan
+        .resolved
+        .iter()
+        .flatten()
+        .find_map(|b| b.invalid.clone());
+    let dropped: Vec<String> = plan
+        .rule_problems
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.as_ref().map(|p| format!("rule {i}: {}", p.message)))
+        .collect();
+    let valid_backends: Vec<Key> = plan
+        .resolved
+        .iter()
+        .zip(&plan.rule_problems)
+        .filter(|(_, p)| p.is_none())
+        .flat_map(|(b, _)| b)
+        .filter(|b| b.invalid.is_none() && b.group.is_empty() && b.kind == "Service")
+        .map(|b| (b.namespace.clone(), b.name.clone()))
+        .collect();
+    let mut parents = Vec::new();
+    for o in &plan.outcomes {
+        if let Ok(atts) = &o.result {
+            for a in atts {
+                out.services.extend(
+                    valid_backends
+                        .iter()
+                        .map(|s| (a.gateway.clone(), s.clone())),
+                );
+                out.attachments.push((
+                    (a.gateway.clone(), a.listener),
+                    rules_for(r, &plan.resolved, &plan.rule_problems, &a.hostnames),
+                ));
+            }
+        }
+        parents.push(status::route_parent_status(
+            config,
+            o,
+            first_problem.as_ref(),
+            &dropped,
+            generation,
+        ));
+    }
+    out.status = Some(ObjectStatus::Route(status::merge_route_status(
+        r.status,
+        &config.controller_name,
+        parents,
+    )));
+    out
 }
 
 /// The data-plane entries of one attached Route on one listener.
@@ -576,9 +685,9 @@ fn rules_for(
 }
 
 /// One Route's attachment outcomes, rule verdicts and resolved backends.
-struct RoutePlan<'s, 'r> {
-    route: &'r route::RouteView<'s>,
-    outcomes: Vec<attachment::ParentOutcome>,
-    rule_problems: Vec<Option<Problem>>,
-    resolved: Vec<Vec<ResolvedBackend>>,
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct RoutePlan {
+    pub(crate) outcomes: Vec<attachment::ParentOutcome>,
+    pub(crate) rule_problems: Vec<Option<Problem>>,
+    pub(crate) resolved: Vec<Vec<ResolvedBackend>>,
 }

@@ -188,7 +188,10 @@ fn attach_one(
         .filter_map(|i| {
             let l = &gw.listeners[i];
             let hostnames = if uses_hostnames(route.id.kind) {
-                hostname::intersect_all(l.hostname().as_deref(), &route.hostnames)?
+                hostname::intersect_all(
+                    l.entry.hostname.as_ref().map(|h| h.as_str()),
+                    &route.hostnames,
+                )?
             } else {
                 Vec::new()
             };
@@ -218,71 +221,63 @@ fn attach_one(
     Ok(accepted)
 }
 
-/// spec: GRPCRoute hostnames — when an HTTPRoute and a GRPCRoute attached to one listener share
-/// a hostname, exactly one is accepted: the oldest, then the first by namespace/name. The other
-/// loses that listener; a parentRef left without listeners is not accepted.
-pub fn http_grpc_conflicts(routes: &[&RouteView<'_>], outcomes: &mut [Vec<ParentOutcome>]) {
-    // Per listener: (precedence key, plan index, outcome index, attachment index).
-    type Entry = ((u8, Option<Time>, String, String), usize, usize, usize);
-    let mut by_listener: BTreeMap<(Key, usize), Vec<Entry>> = BTreeMap::new();
-    for (pi, (route, outs)) in routes.iter().zip(outcomes.iter()).enumerate() {
-        let kind = route.id.kind;
-        if !matches!(kind, ObjectKind::HTTPRoute | ObjectKind::GRPCRoute) {
-            continue;
-        }
-        for (oi, o) in outs.iter().enumerate() {
-            for (ai, a) in o.result.iter().flatten().enumerate() {
-                let created = created(route.meta).cloned();
-                let key = (
-                    u8::from(created.is_none()),
-                    created,
-                    route.id.namespace.clone(),
-                    route.id.name.clone(),
-                );
-                by_listener
-                    .entry((a.gateway.clone(), a.listener))
-                    .or_default()
-                    .push((key, pi, oi, ai));
-            }
-        }
+/// How Routes rank in HTTPRoute/GRPCRoute hostname conflicts: oldest first (Routes without a
+/// creation time last), then namespace/name.
+pub type ConflictKey = (u8, Option<Time>, String, String);
+
+/// The [`ConflictKey`] of a Route.
+pub fn conflict_key(route: &RouteView<'_>) -> ConflictKey {
+    let created = created(route.meta).cloned();
+    (
+        u8::from(created.is_none()),
+        created,
+        route.id.namespace.clone(),
+        route.id.name.clone(),
+    )
+}
+
+/// One attachment of an HTTPRoute or GRPCRoute to one listener, for [`listener_losers`].
+pub struct ListenerEntry<'a, T> {
+    /// The Route's rank.
+    pub key: ConflictKey,
+    /// Identifies the attachment; ties of `key` are broken by it.
+    pub tag: T,
+    /// The Route's kind.
+    pub kind: ObjectKind,
+    /// The attachment's intersected hostnames.
+    pub hostnames: &'a [String],
+}
+
+/// The attachments that lose their listener among the HTTPRoute/GRPCRoute attachments of one
+/// listener (see [`http_grpc_conflicts`]). Only the listener's own attachments matter, so an
+/// incremental resolver can re-judge one listener at a time.
+pub fn listener_losers<T: Ord + Clone>(mut entries: Vec<ListenerEntry<'_, T>>) -> Vec<T> {
+    let kinds: BTreeSet<ObjectKind> = entries.iter().map(|e| e.kind).collect();
+    // Only a listener carrying both kinds can have such a conflict.
+    if !kinds.contains(&ObjectKind::HTTPRoute) || !kinds.contains(&ObjectKind::GRPCRoute) {
+        return Vec::new();
     }
-    let mut losers: BTreeSet<(usize, usize, usize)> = BTreeSet::new();
-    for entries in by_listener.values_mut() {
-        // Only a listener carrying both kinds can have such a conflict.
-        let kinds: BTreeSet<ObjectKind> = entries
+    entries.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.tag.cmp(&b.tag)));
+    let mut winners: Vec<(ObjectKind, &[String])> = Vec::new();
+    let mut losers = Vec::new();
+    for e in &entries {
+        let clash = winners
             .iter()
-            .filter_map(|e| routes.get(e.1))
-            .map(|r| r.id.kind)
-            .collect();
-        if kinds.len() < 2 {
-            continue;
-        }
-        entries.sort();
-        let mut winners: Vec<(ObjectKind, Vec<String>)> = Vec::new();
-        for (_, pi, oi, ai) in entries.iter() {
-            let (Some(route), Some(Ok(atts))) = (
-                routes.get(*pi),
-                outcomes
-                    .get(*pi)
-                    .and_then(|o| o.get(*oi))
-                    .map(|o| &o.result),
-            ) else {
-                continue;
-            };
-            let Some(a) = atts.get(*ai) else { continue };
-            let kind = route.id.kind;
-            let clash = winners
-                .iter()
-                .any(|(k, h)| *k != kind && hostnames_overlap(h, &a.hostnames));
-            if clash {
-                losers.insert((*pi, *oi, *ai));
-            } else {
-                winners.push((kind, a.hostnames.clone()));
-            }
+            .any(|(k, h)| *k != e.kind && hostnames_overlap(h, e.hostnames));
+        if clash {
+            losers.push(e.tag.clone());
+        } else {
+            winners.push((e.kind, e.hostnames));
         }
     }
-    for (pi, oi, ai) in losers.into_iter().rev() {
-        let Some(o) = outcomes.get_mut(pi).and_then(|p| p.get_mut(oi)) else {
+    losers
+}
+
+/// Removes loser attachments `(outcome index, attachment index)` from one Route's outcomes; a
+/// parentRef left without listeners is not accepted.
+pub fn remove_losers(outcomes: &mut [ParentOutcome], losers: &BTreeSet<(usize, usize)>) {
+    for &(oi, ai) in losers.iter().rev() {
+        let Some(o) = outcomes.get_mut(oi) else {
             continue;
         };
         if let Ok(atts) = &mut o.result {
@@ -295,6 +290,45 @@ pub fn http_grpc_conflicts(routes: &[&RouteView<'_>], outcomes: &mut [Vec<Parent
                     "an older Route of the other kind (HTTPRoute/GRPCRoute) serves the same hostname",
                 ));
             }
+        }
+    }
+}
+
+/// spec: GRPCRoute hostnames — when an HTTPRoute and a GRPCRoute attached to one listener share
+/// a hostname, exactly one is accepted: the oldest, then the first by namespace/name. The other
+/// loses that listener; a parentRef left without listeners is not accepted.
+pub fn http_grpc_conflicts(routes: &[&RouteView<'_>], outcomes: &mut [Vec<ParentOutcome>]) {
+    type Entries<'a> = Vec<ListenerEntry<'a, (usize, usize, usize)>>;
+    let mut by_listener: BTreeMap<(Key, usize), Entries<'_>> = BTreeMap::new();
+    for (pi, (route, outs)) in routes.iter().zip(outcomes.iter()).enumerate() {
+        let kind = route.id.kind;
+        if !matches!(kind, ObjectKind::HTTPRoute | ObjectKind::GRPCRoute) {
+            continue;
+        }
+        let key = conflict_key(route);
+        for (oi, o) in outs.iter().enumerate() {
+            for (ai, a) in o.result.iter().flatten().enumerate() {
+                by_listener
+                    .entry((a.gateway.clone(), a.listener))
+                    .or_default()
+                    .push(ListenerEntry {
+                        key: key.clone(),
+                        tag: (pi, oi, ai),
+                        kind,
+                        hostnames: &a.hostnames,
+                    });
+            }
+        }
+    }
+    let mut losers: BTreeMap<usize, BTreeSet<(usize, usize)>> = BTreeMap::new();
+    for entries in by_listener.into_values() {
+        for (pi, oi, ai) in listener_losers(entries) {
+            losers.entry(pi).or_default().insert((oi, ai));
+        }
+    }
+    for (pi, l) in losers {
+        if let Some(o) = outcomes.get_mut(pi) {
+            remove_losers(o, &l);
         }
     }
 }

@@ -12,7 +12,9 @@ use super::route::{BackendRole, BackendUse};
 use super::{Config, GROUP};
 use gateway_api_types::features::SupportedFeatureName as F;
 
-use super::snapshot::{ObjectKind, ObjectRef, Snapshot};
+use std::collections::BTreeMap;
+
+use super::snapshot::{Key, ObjectKind, ObjectRef, Snapshot};
 
 /// A backend after resolution.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +47,18 @@ pub fn resolve(
     route: &ObjectRef,
     b: &BackendUse<'_>,
 ) -> ResolvedBackend {
+    resolve_with(snapshot, config, route, b, None)
+}
+
+/// [`resolve`] with the endpoints taken from an [`endpoint_index`] of the same snapshot
+/// (instead of scanning the namespace's EndpointSlices).
+pub fn resolve_with(
+    snapshot: &Snapshot,
+    config: &Config,
+    route: &ObjectRef,
+    b: &BackendUse<'_>,
+    endpoints: Option<&Endpoints>,
+) -> ResolvedBackend {
     let r = b.reference;
     let group = r.group.as_ref().map_or("", |g| g.as_str()).to_string();
     let kind = r
@@ -69,7 +83,7 @@ pub fn resolve(
         endpoints: Vec::new(),
         invalid: None,
     };
-    out.invalid = check(snapshot, config, route, &mut out).err();
+    out.invalid = check(snapshot, config, route, &mut out, endpoints).err();
     out
 }
 
@@ -78,6 +92,7 @@ fn check(
     config: &Config,
     route: &ObjectRef,
     b: &mut ResolvedBackend,
+    endpoints: Option<&Endpoints>,
 ) -> Result<(), Problem> {
     // spec: only core Services are supported here; any other kind is InvalidKind.
     if !b.group.is_empty() || b.kind != "Service" {
@@ -135,16 +150,48 @@ fn check(
             ));
         }
     }
-    b.endpoints = snapshot
+    b.endpoints = match endpoints {
+        Some(index) => index.get(&key).cloned().unwrap_or_default(),
+        None => service_endpoints(snapshot, &b.namespace, &b.name),
+    };
+    Ok(())
+}
+
+/// Ready endpoint addresses per Service (namespace/name), sorted and deduplicated; Services
+/// without any are absent.
+pub type Endpoints = BTreeMap<Key, Vec<String>>;
+
+/// The ready endpoint addresses of every Service, from all EndpointSlices at once.
+pub fn endpoint_index(snapshot: &Snapshot) -> Endpoints {
+    let mut out: Endpoints = BTreeMap::new();
+    for ((ns, _), s) in &snapshot.endpoint_slices {
+        if let Some(svc) = &s.service {
+            out.entry((ns.clone(), svc.clone()))
+                .or_default()
+                .extend(s.ready_addresses.iter().cloned());
+        }
+    }
+    out.retain(|_, v| {
+        v.sort();
+        v.dedup();
+        !v.is_empty()
+    });
+    out
+}
+
+/// The ready endpoint addresses of one Service (sorted, deduplicated), from the EndpointSlices
+/// of its namespace labelled with its name.
+pub fn service_endpoints(snapshot: &Snapshot, namespace: &str, name: &str) -> Vec<String> {
+    let mut v: Vec<String> = snapshot
         .endpoint_slices
-        .range((b.namespace.clone(), String::new())..)
-        .take_while(|((ns, _), _)| *ns == b.namespace)
-        .filter(|(_, s)| s.service.as_deref() == Some(b.name.as_str()))
+        .range((namespace.to_string(), String::new())..)
+        .take_while(|((ns, _), _)| ns == namespace)
+        .filter(|(_, s)| s.service.as_deref() == Some(name))
         .flat_map(|(_, s)| s.ready_addresses.iter().cloned())
         .collect();
-    b.endpoints.sort();
-    b.endpoints.dedup();
-    Ok(())
+    v.sort();
+    v.dedup();
+    v
 }
 
 /// Whether a Route of `kind` can talk to a backend port with this `appProtocol`.

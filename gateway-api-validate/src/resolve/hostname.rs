@@ -30,16 +30,25 @@ fn covers(pattern: &str, host: &str) -> bool {
 /// assert_eq!(intersect("*.example.com", "example.com"), None);
 /// ```
 pub fn intersect(listener: &str, route: &str) -> Option<String> {
-    let (l, r) = (listener.to_ascii_lowercase(), route.to_ascii_lowercase());
+    let (l, r) = (lower(listener), lower(route));
     if l == r {
-        return Some(l);
+        return Some(l.into_owned());
     }
     if covers(&l, &r) {
-        Some(r)
+        Some(r.into_owned())
     } else if covers(&r, &l) {
-        Some(l)
+        Some(l.into_owned())
     } else {
         None
+    }
+}
+
+/// `s` lowercased, without allocating when it already is.
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 

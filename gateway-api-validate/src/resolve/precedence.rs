@@ -89,18 +89,27 @@ pub struct MatchSummary {
 fn host_rank(h: &Option<String>) -> (u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, &str) {
     use std::cmp::Reverse as R;
     match h {
-        Some(h) if !h.starts_with('*') => (0, R(h.split('.').count()), R(h.len()), h),
-        Some(h) => (1, R(h.split('.').count()), R(h.len()), h),
+        Some(h) if !h.starts_with('*') => (0, R(labels(h)), R(h.len()), h),
+        Some(h) => (1, R(labels(h)), R(h.len()), h),
         None => (2, R(0), R(0), ""),
     }
+}
+
+/// Number of DNS labels of a hostname.
+fn labels(h: &str) -> usize {
+    h.bytes().filter(|&b| b == b'.').count() + 1
 }
 
 impl Ord for MatchSummary {
     fn cmp(&self, other: &Self) -> Ordering {
         use std::cmp::Reverse as R;
         // spec: Listener hostname precedence — exact over wildcard, more specific wildcard first.
-        host_rank(&self.hostname)
-            .cmp(&host_rank(&other.hostname))
+        let host = if self.hostname == other.hostname {
+            Ordering::Equal
+        } else {
+            host_rank(&self.hostname).cmp(&host_rank(&other.hostname))
+        };
+        host
             // spec: HTTPRouteRule precedence items 1-3 (path type and length).
             .then_with(|| self.path.rank().cmp(&other.path.rank()))
             // spec: HTTPRouteRule precedence item 4 (method match).

@@ -141,161 +141,197 @@ fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<String
 pub fn routes(snapshot: &Snapshot) -> Vec<RouteView<'_>> {
     let mut out = Vec::new();
     for ((ns, name), r) in &snapshot.http_routes {
-        let rules = r.spec.rules.as_deref().unwrap_or_default();
-        out.push(RouteView {
-            id: ObjectRef::new(ObjectKind::HTTPRoute, ns, name),
-            meta: &r.metadata,
-            parent_refs: r
-                .spec
-                .common_route_spec
-                .parent_refs
-                .as_deref()
-                .unwrap_or_default(),
-            hostnames: hostnames(r.spec.hostnames.as_ref()),
-            rules: rules
-                .iter()
-                .enumerate()
-                .map(|(index, rule)| {
-                    let filters = rule.filters.as_deref().unwrap_or_default();
-                    let brefs = rule.backend_refs.as_deref().unwrap_or_default();
-                    let mut backends: Vec<BackendUse<'_>> = brefs
-                        .iter()
-                        .map(|b| BackendUse {
-                            reference: &b.backend_ref.backend_ref,
-                            weight: weight(b.backend_ref.weight),
-                            role: BackendRole::Backend,
-                        })
-                        .collect();
-                    backends.extend(http_filter_backends(filters));
-                    for b in brefs {
-                        backends.extend(http_filter_backends(
-                            b.filters.as_deref().unwrap_or_default(),
-                        ));
-                    }
-                    let matches = match rule.matches.as_deref() {
-                        Some(m) if !m.is_empty() => m.to_vec(),
-                        _ => vec![default_http_match()],
-                    };
-                    RuleView {
-                        index,
-                        name: rule.name.as_deref(),
-                        matches: Matches::Http(matches),
-                        filters: Filters::Http(filters.to_vec()),
-                        backends,
-                        backend_filters: brefs
-                            .iter()
-                            .flat_map(|b| b.filters.iter().flatten())
-                            .collect(),
-                    }
-                })
-                .collect(),
-            status: r.status.as_ref().map(|s| &s.route_status),
-        });
+        out.push(http_view(ns, name, r));
     }
     for ((ns, name), r) in &snapshot.grpc_routes {
-        let rules = r.spec.rules.as_deref().unwrap_or_default();
-        out.push(RouteView {
-            id: ObjectRef::new(ObjectKind::GRPCRoute, ns, name),
-            meta: &r.metadata,
-            parent_refs: r
-                .spec
-                .common_route_spec
-                .parent_refs
-                .as_deref()
-                .unwrap_or_default(),
-            hostnames: hostnames(r.spec.hostnames.as_ref()),
-            rules: rules
-                .iter()
-                .enumerate()
-                .map(|(index, rule)| {
-                    let filters = rule.filters.as_deref().unwrap_or_default();
-                    let brefs = rule.backend_refs.as_deref().unwrap_or_default();
-                    let mut backends: Vec<BackendUse<'_>> = brefs
-                        .iter()
-                        .map(|b| BackendUse {
-                            reference: &b.backend_ref.backend_ref,
-                            weight: weight(b.backend_ref.weight),
-                            role: BackendRole::Backend,
-                        })
-                        .collect();
-                    backends.extend(grpc_filter_backends(filters));
-                    for b in brefs {
-                        backends.extend(grpc_filter_backends(
-                            b.filters.as_deref().unwrap_or_default(),
-                        ));
-                    }
-                    RuleView {
-                        index,
-                        name: rule.name.as_deref(),
-                        matches: Matches::Grpc(rule.matches.clone().unwrap_or_default()),
-                        filters: Filters::Grpc(filters.to_vec()),
-                        backends,
-                        backend_filters: Vec::new(),
-                    }
-                })
-                .collect(),
-            status: r.status.as_ref().map(|s| &s.route_status),
-        });
+        out.push(grpc_view(ns, name, r));
     }
-    macro_rules! l4 {
-        ($map:expr, $kind:expr, $hosts:expr) => {
-            for ((ns, name), r) in &$map {
-                out.push(RouteView {
-                    id: ObjectRef::new($kind, ns, name),
-                    meta: &r.metadata,
-                    parent_refs: r
-                        .spec
-                        .common_route_spec
-                        .parent_refs
-                        .as_deref()
-                        .unwrap_or_default(),
-                    hostnames: $hosts(r),
-                    rules: r
-                        .spec
-                        .rules
-                        .iter()
-                        .enumerate()
-                        .map(|(index, rule)| RuleView {
-                            index,
-                            name: rule.name.as_deref(),
-                            matches: Matches::L4,
-                            filters: Filters::None,
-                            backend_filters: Vec::new(),
-                            backends: rule
-                                .backend_refs
-                                .iter()
-                                .map(|b| BackendUse {
-                                    reference: &b.backend_ref,
-                                    weight: weight(b.weight),
-                                    role: BackendRole::Backend,
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                    status: r.status.as_ref().map(|s| &s.route_status),
-                });
-            }
-        };
+    for ((ns, name), r) in &snapshot.tls_routes {
+        out.push(tls_view(ns, name, r));
     }
-    l4!(
-        snapshot.tls_routes,
-        ObjectKind::TLSRoute,
-        |r: &gateway_api_types::v1::TLSRoute| r
-            .spec
-            .hostnames
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-    );
-    l4!(
-        snapshot.tcp_routes,
-        ObjectKind::TCPRoute,
-        |_: &gateway_api_types::v1::TCPRoute| Vec::new()
-    );
-    l4!(
-        snapshot.udp_routes,
-        ObjectKind::UDPRoute,
-        |_: &gateway_api_types::v1::UDPRoute| Vec::new()
-    );
+    for ((ns, name), r) in &snapshot.tcp_routes {
+        out.push(tcp_view(ns, name, r));
+    }
+    for ((ns, name), r) in &snapshot.udp_routes {
+        out.push(udp_view(ns, name, r));
+    }
     out
 }
+
+/// The view of one Route of the snapshot, `None` when it is absent or `id` is not a Route.
+pub fn route_view<'s>(snapshot: &'s Snapshot, id: &ObjectRef) -> Option<RouteView<'s>> {
+    let key = (id.namespace.clone(), id.name.clone());
+    let (ns, name) = (&id.namespace, &id.name);
+    Some(match id.kind {
+        ObjectKind::HTTPRoute => http_view(ns, name, snapshot.http_routes.get(&key)?),
+        ObjectKind::GRPCRoute => grpc_view(ns, name, snapshot.grpc_routes.get(&key)?),
+        ObjectKind::TLSRoute => tls_view(ns, name, snapshot.tls_routes.get(&key)?),
+        ObjectKind::TCPRoute => tcp_view(ns, name, snapshot.tcp_routes.get(&key)?),
+        ObjectKind::UDPRoute => udp_view(ns, name, snapshot.udp_routes.get(&key)?),
+        _ => return None,
+    })
+}
+
+fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) -> RouteView<'a> {
+    let rules = r.spec.rules.as_deref().unwrap_or_default();
+    RouteView {
+        id: ObjectRef::new(ObjectKind::HTTPRoute, ns, name),
+        meta: &r.metadata,
+        parent_refs: r
+            .spec
+            .common_route_spec
+            .parent_refs
+            .as_deref()
+            .unwrap_or_default(),
+        hostnames: hostnames(r.spec.hostnames.as_ref()),
+        rules: rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| {
+                let filters = rule.filters.as_deref().unwrap_or_default();
+                let brefs = rule.backend_refs.as_deref().unwrap_or_default();
+                let mut backends: Vec<BackendUse<'_>> = brefs
+                    .iter()
+                    .map(|b| BackendUse {
+                        reference: &b.backend_ref.backend_ref,
+                        weight: weight(b.backend_ref.weight),
+                        role: BackendRole::Backend,
+                    })
+                    .collect();
+                backends.extend(http_filter_backends(filters));
+                for b in brefs {
+                    backends.extend(http_filter_backends(
+                        b.filters.as_deref().unwrap_or_default(),
+                    ));
+                }
+                let matches = match rule.matches.as_deref() {
+                    Some(m) if !m.is_empty() => m.to_vec(),
+                    _ => vec![default_http_match()],
+                };
+                RuleView {
+                    index,
+                    name: rule.name.as_deref(),
+                    matches: Matches::Http(matches),
+                    filters: Filters::Http(filters.to_vec()),
+                    backends,
+                    backend_filters: brefs
+                        .iter()
+                        .flat_map(|b| b.filters.iter().flatten())
+                        .collect(),
+                }
+            })
+            .collect(),
+        status: r.status.as_ref().map(|s| &s.route_status),
+    }
+}
+
+fn grpc_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::GRPCRoute) -> RouteView<'a> {
+    let rules = r.spec.rules.as_deref().unwrap_or_default();
+    RouteView {
+        id: ObjectRef::new(ObjectKind::GRPCRoute, ns, name),
+        meta: &r.metadata,
+        parent_refs: r
+            .spec
+            .common_route_spec
+            .parent_refs
+            .as_deref()
+            .unwrap_or_default(),
+        hostnames: hostnames(r.spec.hostnames.as_ref()),
+        rules: rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| {
+                let filters = rule.filters.as_deref().unwrap_or_default();
+                let brefs = rule.backend_refs.as_deref().unwrap_or_default();
+                let mut backends: Vec<BackendUse<'_>> = brefs
+                    .iter()
+                    .map(|b| BackendUse {
+                        reference: &b.backend_ref.backend_ref,
+                        weight: weight(b.backend_ref.weight),
+                        role: BackendRole::Backend,
+                    })
+                    .collect();
+                backends.extend(grpc_filter_backends(filters));
+                for b in brefs {
+                    backends.extend(grpc_filter_backends(
+                        b.filters.as_deref().unwrap_or_default(),
+                    ));
+                }
+                RuleView {
+                    index,
+                    name: rule.name.as_deref(),
+                    matches: Matches::Grpc(rule.matches.clone().unwrap_or_default()),
+                    filters: Filters::Grpc(filters.to_vec()),
+                    backends,
+                    backend_filters: Vec::new(),
+                }
+            })
+            .collect(),
+        status: r.status.as_ref().map(|s| &s.route_status),
+    }
+}
+
+macro_rules! l4_view {
+    ($fn:ident, $ty:ty, $kind:expr, $hosts:expr) => {
+        fn $fn<'a>(ns: &str, name: &str, r: &'a $ty) -> RouteView<'a> {
+            RouteView {
+                id: ObjectRef::new($kind, ns, name),
+                meta: &r.metadata,
+                parent_refs: r
+                    .spec
+                    .common_route_spec
+                    .parent_refs
+                    .as_deref()
+                    .unwrap_or_default(),
+                hostnames: $hosts(r),
+                rules: r
+                    .spec
+                    .rules
+                    .iter()
+                    .enumerate()
+                    .map(|(index, rule)| RuleView {
+                        index,
+                        name: rule.name.as_deref(),
+                        matches: Matches::L4,
+                        filters: Filters::None,
+                        backend_filters: Vec::new(),
+                        backends: rule
+                            .backend_refs
+                            .iter()
+                            .map(|b| BackendUse {
+                                reference: &b.backend_ref,
+                                weight: weight(b.weight),
+                                role: BackendRole::Backend,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                status: r.status.as_ref().map(|s| &s.route_status),
+            }
+        }
+    };
+}
+
+l4_view!(
+    tls_view,
+    gateway_api_types::v1::TLSRoute,
+    ObjectKind::TLSRoute,
+    |r: &gateway_api_types::v1::TLSRoute| r
+        .spec
+        .hostnames
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()
+);
+l4_view!(
+    tcp_view,
+    gateway_api_types::v1::TCPRoute,
+    ObjectKind::TCPRoute,
+    |_: &gateway_api_types::v1::TCPRoute| Vec::new()
+);
+l4_view!(
+    udp_view,
+    gateway_api_types::v1::UDPRoute,
+    ObjectKind::UDPRoute,
+    |_: &gateway_api_types::v1::UDPRoute| Vec::new()
+);

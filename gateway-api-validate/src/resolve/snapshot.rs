@@ -713,7 +713,7 @@ pub fn created(meta: &ObjectMeta) -> Option<&Time> {
 }
 
 /// The [`ObjectKind`] an object is stored under, `None` for kinds kept only by identity.
-fn kind_of(object: &GatewayObject) -> Option<ObjectKind> {
+pub(crate) fn kind_of(object: &GatewayObject) -> Option<ObjectKind> {
     Some(match (object.api_version(), object.kind()) {
         ("v1", "Service") => ObjectKind::Service,
         ("discovery.k8s.io/v1", "EndpointSlice") => ObjectKind::EndpointSlice,
