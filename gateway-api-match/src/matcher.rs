@@ -697,7 +697,7 @@ impl<F, B> Matcher<F, B> {
             return Some(c);
         }
         if let Some(rg) = &b.regex
-            && let Some(m) = rg.re.search(&Input::new(path).anchored(Anchored::Yes))
+            && let Some(m) = rg.re.search_half(&Input::new(path).anchored(Anchored::Yes))
         {
             let first = m.pattern().as_usize();
             if let Some(c) = self.first_passing(&rg.groups[first], req) {
