@@ -179,7 +179,7 @@ fn word(b: &[u8], at: usize) -> u64 {
 fn words(len: usize) -> impl Iterator<Item = usize> {
     (0..len / 8)
         .map(|i| i * 8)
-        .chain((len % 8 != 0).then_some(len - 8))
+        .chain((!len.is_multiple_of(8)).then_some(len - 8))
 }
 
 fn has_upper(b: &[u8]) -> bool {
