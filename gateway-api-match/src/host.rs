@@ -144,32 +144,96 @@ pub fn normalize_authority(authority: &str) -> &str {
 /// is kept, which is enough because configured names are at most 253 bytes.
 const WINDOW: usize = 256;
 
-/// A normalized request host, lower-cased on the stack (no allocation).
-pub(crate) struct LowerHost {
-    buf: [u8; WINDOW],
-    /// Bytes used in `buf`: the last `len` bytes of the host.
-    len: usize,
-    /// Length of the whole host.
+/// A normalized, lower-cased request host: its last (at most [`WINDOW`])
+/// bytes and the length of the whole host. Built by [`with_lower_host`].
+pub(crate) struct LowerHost<'a> {
+    window: &'a [u8],
     full_len: usize,
 }
 
-impl LowerHost {
-    pub(crate) fn new(host: &str) -> Self {
-        let bytes = host.as_bytes();
-        let len = bytes.len().min(WINDOW);
-        let mut buf = [0u8; WINDOW];
-        for (d, s) in buf.iter_mut().zip(&bytes[bytes.len() - len..]) {
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// `0x80` in each byte of `w` that is an ASCII upper-case letter, else 0.
+#[inline]
+fn upper_mask(w: u64) -> u64 {
+    let low = w & LOW7;
+    // Bit 7 of `low + (0x80 - b'A')` is set for bytes >= 'A', of
+    // `low + (0x7f - b'Z')` for bytes > 'Z'; non-ASCII bytes are excluded.
+    let ge_a = low.wrapping_add(0x3f3f_3f3f_3f3f_3f3f);
+    let gt_z = low.wrapping_add(0x2525_2525_2525_2525);
+    (ge_a ^ gt_z) & !w & HIGH
+}
+
+/// 8 bytes at `at` (`at + 8 <= b.len()`).
+#[inline]
+fn word(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// Offsets of 8-byte words covering `0..len` (`len >= 8`); the last one
+/// may overlap its predecessor.
+#[inline]
+fn words(len: usize) -> impl Iterator<Item = usize> {
+    (0..len / 8)
+        .map(|i| i * 8)
+        .chain((!len.is_multiple_of(8)).then_some(len - 8))
+}
+
+fn has_upper(b: &[u8]) -> bool {
+    if b.len() < 8 {
+        return b.iter().any(u8::is_ascii_uppercase);
+    }
+    words(b.len()).fold(0, |acc, at| acc | upper_mask(word(b, at))) != 0
+}
+
+/// Calls `f` with the lower-cased `host`, without allocating: a host that
+/// is already lower-case (the common case) is used in place, others are
+/// lower-cased 8 bytes at a time into a stack buffer.
+#[inline]
+pub(crate) fn with_lower_host<R>(host: &str, f: impl FnOnce(&LowerHost<'_>) -> R) -> R {
+    let b = host.as_bytes();
+    let full_len = b.len();
+    let tail = &b[full_len - full_len.min(WINDOW)..];
+    if !has_upper(tail) {
+        return f(&LowerHost {
+            window: tail,
+            full_len,
+        });
+    }
+    let mut buf = [0u8; WINDOW];
+    let out = &mut buf[..tail.len()];
+    if tail.len() < 8 {
+        for (d, s) in out.iter_mut().zip(tail) {
             *d = s.to_ascii_lowercase();
         }
-        Self {
-            buf,
-            len,
-            full_len: bytes.len(),
+    } else {
+        for at in words(tail.len()) {
+            let w = word(tail, at);
+            out[at..at + 8].copy_from_slice(&(w | (upper_mask(w) >> 2)).to_le_bytes());
         }
     }
+    f(&LowerHost {
+        window: out,
+        full_len,
+    })
+}
 
+impl LowerHost<'_> {
     fn window(&self) -> &[u8] {
-        &self.buf[..self.len]
+        self.window
+    }
+
+    /// Was the whole host kept (not only its last [`WINDOW`] bytes)?
+    fn whole(&self) -> bool {
+        self.full_len == self.window.len()
+    }
+
+    /// Bytes of the host before the window.
+    fn skipped(&self) -> usize {
+        self.full_len - self.window.len()
     }
 }
 
@@ -204,9 +268,30 @@ impl<T> HostIndex<T> {
         }
     }
 
+    /// Does a lookup look at the host at all (any exact or wildcard entry)?
+    pub(crate) fn needs_host(&self) -> bool {
+        !self.exact.is_empty() || !self.wildcard.is_empty()
+    }
+
+    /// The most specific entry matching `host`.
+    #[inline]
+    pub(crate) fn first<'h>(&self, host: &'h LowerHost<'h>) -> Option<&T> {
+        if self.needs_host() {
+            self.lookup(host).next()
+        } else {
+            self.any.as_ref()
+        }
+    }
+
+    /// The catch-all entry, when no other exists.
+    #[inline]
+    pub(crate) fn only_any(&self) -> Option<Option<&T>> {
+        (!self.needs_host()).then_some(self.any.as_ref())
+    }
+
     /// Entries matching `host`, most specific first: the exact name, then
     /// wildcards from the longest suffix to the shortest, then the catch-all.
-    pub(crate) fn lookup<'a>(&'a self, host: &'a LowerHost) -> HostLookup<'a, T> {
+    pub(crate) fn lookup<'a, 'h>(&'a self, host: &'h LowerHost<'h>) -> HostLookup<'a, 'h, T> {
         HostLookup {
             index: self,
             host,
@@ -224,13 +309,13 @@ enum Stage {
 }
 
 /// Iterator returned by [`HostIndex::lookup`]; allocation-free.
-pub(crate) struct HostLookup<'a, T> {
+pub(crate) struct HostLookup<'a, 'h, T> {
     index: &'a HostIndex<T>,
-    host: &'a LowerHost,
+    host: &'h LowerHost<'h>,
     stage: Stage,
 }
 
-impl<'a, T> Iterator for HostLookup<'a, T> {
+impl<'a, T> Iterator for HostLookup<'a, '_, T> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
@@ -242,7 +327,7 @@ impl<'a, T> Iterator for HostLookup<'a, T> {
                     } else {
                         Stage::Wildcard(0)
                     };
-                    if self.host.full_len == self.host.len
+                    if self.host.whole()
                         && !self.index.exact.is_empty()
                         && let Some(t) = self.index.exact.get(self.host.window())
                     {
@@ -251,7 +336,7 @@ impl<'a, T> Iterator for HostLookup<'a, T> {
                 }
                 Stage::Wildcard(from) => {
                     let w = self.host.window();
-                    let skipped = self.host.full_len - self.host.len;
+                    let skipped = self.host.skipped();
                     match w[from..].iter().position(|&b| b == b'.') {
                         None => self.stage = Stage::Any,
                         Some(off) => {
@@ -357,15 +442,44 @@ mod tests {
         *idx.entry(Some(&h("*.example.com")), || "") = "*.example.com";
         *idx.entry(Some(&h("a.example.com")), || "") = "a.example.com";
         *idx.entry(None, || "") = "any";
-        let host = LowerHost::new("A.Example.COM");
-        let got: Vec<_> = idx.lookup(&host).copied().collect();
-        assert_eq!(got, ["a.example.com", "*.example.com", "*.com", "any"]);
-        let host = LowerHost::new("example.com");
-        let got: Vec<_> = idx.lookup(&host).copied().collect();
-        assert_eq!(got, ["*.com", "any"]);
+        let got = |h: &str| -> Vec<&str> {
+            with_lower_host(h, |host| idx.lookup(host).copied().collect())
+        };
+        assert_eq!(
+            got("A.Example.COM"),
+            ["a.example.com", "*.example.com", "*.com", "any"]
+        );
+        assert_eq!(got("example.com"), ["*.com", "any"]);
+        assert_eq!(got("EXAMPLE.COM"), ["*.com", "any"]);
         let long = format!("{}.example.com", "x".repeat(400));
-        let host = LowerHost::new(&long);
-        let got: Vec<_> = idx.lookup(&host).copied().collect();
-        assert_eq!(got, ["*.example.com", "*.com", "any"]);
+        assert_eq!(got(&long), ["*.example.com", "*.com", "any"]);
+        assert_eq!(got(&long.to_uppercase()), ["*.example.com", "*.com", "any"]);
+    }
+
+    #[test]
+    fn lower_casing_matches_std() {
+        let mut all: Vec<u8> = (0u8..=255).collect();
+        all.extend(b"Hello.World-01.EXAMPLE.com");
+        for start in 0..all.len() {
+            for len in [0, 1, 7, 8, 9, 15, 16, 17, 31, 40] {
+                let b = &all[start..(start + len).min(all.len())];
+                let Ok(s) = std::str::from_utf8(b) else {
+                    // Build a valid string from the bytes' ASCII part.
+                    continue;
+                };
+                assert_eq!(has_upper(b), b.iter().any(u8::is_ascii_uppercase), "{b:?}");
+                with_lower_host(s, |h| {
+                    assert_eq!(h.window(), s.to_ascii_lowercase().as_bytes())
+                });
+            }
+        }
+        let upper: String = (b'!'..=b'~').map(char::from).collect();
+        with_lower_host(&upper, |h| {
+            assert_eq!(h.window(), upper.to_ascii_lowercase().as_bytes())
+        });
+        let mixed = "ÄÖ.Straße.EXAMPLE.com";
+        with_lower_host(mixed, |h| {
+            assert_eq!(h.window(), mixed.to_ascii_lowercase().as_bytes())
+        });
     }
 }

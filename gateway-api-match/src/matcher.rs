@@ -31,7 +31,7 @@ use regex_syntax::hir::Hir;
 use crate::error::{CompileError, Location};
 use crate::grpc::{GrpcBucket, GrpcRegex};
 use crate::header::{HeaderPredicate, Headers};
-use crate::host::{HostIndex, Hostname, LowerHost, effective_hostnames, normalize_authority};
+use crate::host::{HostIndex, Hostname, effective_hostnames, normalize_authority, with_lower_host};
 use crate::path::{PathIndex, normalize_prefix, request_path};
 use crate::precedence::{HostRank, PathRank, Precedence, Specificity};
 use crate::query::QueryPredicate;
@@ -166,12 +166,23 @@ struct HttpBucket {
 #[derive(Debug)]
 pub struct Matcher<F, B> {
     listeners: Box<[ListenerInfo]>,
-    ports: FastMap<u16, HostIndex<u32>>,
+    /// Sorted by port.
+    ports: Box<[PortEntry]>,
     http: Box<[HostIndex<HttpBucket>]>,
     grpc: Box<[HostIndex<GrpcBucket>]>,
     routes: Box<[RouteId]>,
     rules: Box<[RuleData<F, B>]>,
     cands: Box<[Candidate]>,
+}
+
+/// The listeners on one port.
+#[derive(Debug)]
+struct PortEntry {
+    port: u16,
+    listeners: HostIndex<u32>,
+    /// Does any lookup on this port look at the host (hostname-specific
+    /// listeners or routes)? If not, the host is not even normalized.
+    needs_host: bool,
 }
 
 /// Compiles a [`RouteTable`] with default [`CompileOptions`].
@@ -521,9 +532,21 @@ impl<'o> Builder<'o> {
             }
         }
 
+        let mut ports: Vec<PortEntry> = ports
+            .into_iter()
+            .map(|(port, idx)| PortEntry {
+                port,
+                needs_host: idx.needs_host()
+                    || listeners.iter().any(|l| {
+                        l.port == port && (http[l.index].needs_host() || grpc[l.index].needs_host())
+                    }),
+                listeners: idx,
+            })
+            .collect();
+        ports.sort_by_key(|p| p.port);
         Ok(Matcher {
             listeners: listeners.into(),
-            ports,
+            ports: ports.into(),
             http: http.into(),
             grpc: grpc.into(),
             routes: routes.into(),
@@ -603,14 +626,10 @@ impl<F, B> Matcher<F, B> {
         &self.listeners
     }
 
-    fn select_listener(&self, port: u16, host: &LowerHost) -> Option<usize> {
-        // spec: Listener hostname — the most specific listener wins: exact,
-        // then the longest wildcard, then a listener without hostname.
-        self.ports
-            .get(&port)?
-            .lookup(host)
-            .next()
-            .map(|&l| l as usize)
+    #[inline]
+    fn port(&self, port: u16) -> Option<&PortEntry> {
+        let i = self.ports.binary_search_by_key(&port, |p| p.port).ok()?;
+        Some(&self.ports[i])
     }
 
     fn first_passing<H: Headers + ?Sized>(
@@ -642,13 +661,27 @@ impl<F, B> Matcher<F, B> {
         &self,
         req: &Request<'_, H>,
     ) -> Option<RouteMatch<'_, F, B>> {
-        let host = LowerHost::new(normalize_authority(req.authority));
-        let li = self.select_listener(req.port, &host)?;
+        let p = self.port(req.port)?;
         let path = request_path(req.path);
-        self.http[li]
-            .lookup(&host)
-            .find_map(|b| self.lookup_bucket(b, path, req))
-            .map(|c| self.result(li, c))
+        let raw = if p.needs_host {
+            normalize_authority(req.authority)
+        } else {
+            ""
+        };
+        with_lower_host(raw, |host| {
+            // spec: Listener hostname — the most specific listener wins:
+            // exact, then the longest wildcard, then a listener without
+            // hostname.
+            let li = *p.listeners.first(host)? as usize;
+            let idx = &self.http[li];
+            let c = match idx.only_any() {
+                Some(any) => self.lookup_bucket(any?, path, req),
+                None => idx
+                    .lookup(host)
+                    .find_map(|b| self.lookup_bucket(b, path, req)),
+            };
+            c.map(|c| self.result(li, c))
+        })
     }
 
     fn lookup_bucket<H: Headers + ?Sized>(
@@ -664,7 +697,7 @@ impl<F, B> Matcher<F, B> {
             return Some(c);
         }
         if let Some(rg) = &b.regex
-            && let Some(m) = rg.re.search(&Input::new(path).anchored(Anchored::Yes))
+            && let Some(m) = rg.re.search_half(&Input::new(path).anchored(Anchored::Yes))
         {
             let first = m.pattern().as_usize();
             if let Some(c) = self.first_passing(&rg.groups[first], req) {
@@ -692,20 +725,28 @@ impl<F, B> Matcher<F, B> {
         &self,
         req: &Request<'_, H>,
     ) -> Option<RouteMatch<'_, F, B>> {
-        let host = LowerHost::new(normalize_authority(req.authority));
-        let li = self.select_listener(req.port, &host)?;
+        let p = self.port(req.port)?;
+        let raw = if p.needs_host {
+            normalize_authority(req.authority)
+        } else {
+            ""
+        };
         let split = crate::grpc::split_path(req.path);
-        self.grpc[li]
-            .lookup(&host)
-            .find_map(|b| {
-                b.lists(split, req.path).into_iter().find_map(|list| {
-                    list.iter().copied().find(|&c| {
-                        let cand = &self.cands[c as usize];
-                        cand.grpc.as_ref().is_none_or(|g| g.matches(split)) && cand.residual_ok(req)
+        with_lower_host(raw, |host| {
+            let li = *p.listeners.first(host)? as usize;
+            self.grpc[li]
+                .lookup(host)
+                .find_map(|b| {
+                    b.lists(split, req.path).into_iter().find_map(|list| {
+                        list.iter().copied().find(|&c| {
+                            let cand = &self.cands[c as usize];
+                            cand.grpc.as_ref().is_none_or(|g| g.matches(split))
+                                && cand.residual_ok(req)
+                        })
                     })
                 })
-            })
-            .map(|c| self.result(li, c))
+                .map(|c| self.result(li, c))
+        })
     }
 
     /// Matches `http` request parts arriving on `port`. Requests whose

@@ -109,6 +109,33 @@ impl<'a> PrefixHasher<'a> {
     }
 }
 
+/// Calls `f` with the index of every `/` in `bytes`, in increasing order,
+/// looking at 8 bytes at a time.
+#[inline]
+fn for_each_slash(bytes: &[u8], mut f: impl FnMut(usize)) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w) ^ SLASHES;
+        // High bit of each byte of `x` that is zero (a `/`), exactly.
+        let mut hits = !(((x & LOW7) + LOW7) | x) & !LOW7;
+        while hits != 0 {
+            f(at + hits.trailing_zeros() as usize / 8);
+            hits &= hits - 1;
+        }
+        at += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b'/' {
+            f(at + i);
+        }
+    }
+}
+
 fn hash_str(s: &str) -> u64 {
     PrefixHasher::new(s.as_bytes()).prefix(s.len())
 }
@@ -136,16 +163,36 @@ struct Node<T> {
 /// comparing the string. Node 0 is the root `/`, which matches every path.
 #[derive(Debug)]
 pub(crate) struct PathIndex<T> {
+    /// Build time: hash -> first node with that hash (emptied by `finish`).
     map: FastMap<u64, u32>,
+    /// Lookup time: open-addressing table of (hash, first node), indexed by
+    /// the hash's top bits, linear probing; `EMPTY` marks a free slot.
+    slots: Box<[(u64, u32)]>,
+    shift: u32,
+    /// Bit `n` set: some node's path has `n` bytes.
+    lens_any: Box<[u64]>,
+    /// Bit `n` set: some node with prefix candidates has `n` bytes.
+    lens_prefix: Box<[u64]>,
     nodes: Vec<Node<T>>,
     /// Longest stored path: longer request prefixes need no probe.
     max_len: usize,
+}
+
+const EMPTY: u32 = u32::MAX;
+
+#[inline]
+fn has_len(bits: &[u64], len: usize) -> bool {
+    bits.get(len / 64).is_some_and(|w| w >> (len % 64) & 1 != 0)
 }
 
 impl<T: Default> Default for PathIndex<T> {
     fn default() -> Self {
         let mut idx = Self {
             map: FastMap::default(),
+            slots: Box::new([]),
+            shift: 63,
+            lens_any: Box::new([]),
+            lens_prefix: Box::new([]),
             nodes: Vec::new(),
             max_len: 0,
         };
@@ -219,6 +266,30 @@ impl<T: Default> PathIndex<T> {
             }
             self.nodes[i].up = up;
         }
+        let words = self.max_len / 64 + 1;
+        let mut any = vec![0u64; words];
+        let mut prefix = vec![0u64; words];
+        for n in &self.nodes {
+            let len = n.path.len();
+            any[len / 64] |= 1 << (len % 64);
+            if n.has_prefix {
+                prefix[len / 64] |= 1 << (len % 64);
+            }
+        }
+        self.lens_any = any.into();
+        self.lens_prefix = prefix.into();
+        let cap = (self.map.len() * 2).next_power_of_two().max(2);
+        self.shift = 64 - cap.trailing_zeros();
+        let mut slots = vec![(0u64, EMPTY); cap];
+        for (&h, &head) in &self.map {
+            let mut i = (h >> self.shift) as usize;
+            while slots[i].1 != EMPTY {
+                i = (i + 1) & (cap - 1);
+            }
+            slots[i] = (h, head);
+        }
+        self.slots = slots.into();
+        self.map = FastMap::default();
     }
 }
 
@@ -228,8 +299,19 @@ impl<T> PathIndex<T> {
     pub(crate) fn lookup<'a>(&'a self, path: &str) -> (Option<&'a T>, PrefixLookup<'a, T>) {
         let bytes = path.as_bytes();
         let mut hasher = PrefixHasher::new(bytes);
+        let mask = self.slots.len().wrapping_sub(1);
         let find = |len: usize, hash: u64| {
-            let mut at = self.map.get(&hash).copied();
+            let mut slot = (hash >> self.shift) as usize;
+            let mut at = loop {
+                let &(h, head) = self.slots.get(slot)?;
+                if head == EMPTY {
+                    return None;
+                }
+                if h == hash {
+                    break Some(head);
+                }
+                slot = (slot + 1) & mask;
+            };
             while let Some(i) = at {
                 let n = &self.nodes[i as usize];
                 if n.path.as_bytes() == &bytes[..len] {
@@ -246,15 +328,17 @@ impl<T> PathIndex<T> {
             // spec: PathPrefix matches at `/` boundaries: `path[..b]` for every
             // `/` at b > 0, and the whole path.
             let last = bytes.len().min(self.max_len + 1);
-            for b in (1..last).filter(|&b| bytes[b] == b'/') {
-                if let Some(i) = find(b, hasher.prefix(b))
+            for_each_slash(&bytes[..last], |b| {
+                if b > 0
+                    && has_len(&self.lens_prefix, b)
+                    && let Some(i) = find(b, hasher.prefix(b))
                     && has_prefix(i)
                 {
                     deepest = Some(i);
                 }
-            }
+            });
         }
-        let whole = if bytes.len() <= self.max_len {
+        let whole = if bytes.len() <= self.max_len && has_len(&self.lens_any, bytes.len()) {
             find(bytes.len(), hasher.prefix(bytes.len()))
         } else {
             None
@@ -364,6 +448,21 @@ mod tests {
         let t = index(&["/a/b"], &[]);
         assert_eq!(prefixes(&t, "/a/b/c"), ["/a/b"]);
         assert!(prefixes(&t, "/a").is_empty());
+    }
+
+    #[test]
+    fn slash_scan_finds_every_slash() {
+        let mut all: Vec<u8> = (0u8..=255).collect();
+        all.extend(b"/a//b/./c.//\x2f/");
+        for start in 0..all.len() {
+            for len in [0, 1, 7, 8, 9, 16, 17, 40] {
+                let b = &all[start..(start + len).min(all.len())];
+                let mut got = Vec::new();
+                for_each_slash(b, |i| got.push(i));
+                let want: Vec<usize> = (0..b.len()).filter(|&i| b[i] == b'/').collect();
+                assert_eq!(got, want, "{b:?}");
+            }
+        }
     }
 
     #[test]

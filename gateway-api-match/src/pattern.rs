@@ -34,7 +34,9 @@ pub struct CompileOptions {
     /// Size limit, in bytes, for a fully compiled DFA; larger regexes fall
     /// back to the lazy DFA. Default 2 MiB.
     pub regex_dfa_size_limit: usize,
-    /// Capacity, in bytes, of each lazy-DFA cache. Default 2 MiB.
+    /// Capacity, in bytes, of each lazy-DFA cache. Default 2 MiB. A
+    /// hostname's combined path-regex automaton gets at least 1 MiB plus
+    /// 4 KiB per pattern (its cache is filled lazily, per thread).
     pub regex_cache_capacity: usize,
     /// Maximum nesting depth of a regex syntax tree. Default 64.
     pub regex_nest_limit: u32,
@@ -110,7 +112,19 @@ pub(crate) fn compile_one(
 /// Compiles already-anchored patterns into one multi-pattern matcher; pattern
 /// `i` gets `PatternID` `i`. `None` when a size limit is exceeded.
 pub(crate) fn compile_many(hirs: &[Hir], opts: &CompileOptions) -> Option<meta::Regex> {
-    builder(opts).build_many_from_hir(hirs).ok()
+    let mut b = builder(opts);
+    // The lazy DFA keeps start states per pattern: with a fixed capacity a
+    // large pattern set thrashes its cache, the engine gives up and falls
+    // back to the (much slower) NFA simulations. Scale the capacity.
+    b.configure(meta::Config::new().hybrid_cache_capacity(many_cache_capacity(hirs.len(), opts)));
+    b.build_many_from_hir(hirs).ok()
+}
+
+/// Lazy-DFA cache capacity for a set of `patterns` path regexes: at least
+/// the configured capacity, and 1 MiB plus 4 KiB per pattern.
+fn many_cache_capacity(patterns: usize, opts: &CompileOptions) -> usize {
+    opts.regex_cache_capacity
+        .max((1 << 20) + patterns.saturating_mul(4 << 10))
 }
 
 /// Whole-string match of a single compiled pattern.

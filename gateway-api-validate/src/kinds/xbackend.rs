@@ -6,7 +6,6 @@ use gateway_api_types::x::v1alpha1::{
     BackendTLSMode, BackendType, ExternalHostnameBackend,
 };
 
-use crate::cel;
 use crate::check_enum;
 use crate::path::Path;
 use crate::shared::{conditions, port};
