@@ -46,7 +46,7 @@ macro_rules! string_enum {
                 &[$(($wire, $crate::string_enum!(@is_exp $($fkey)?))),+];
 
             /// The wire values of `channel`, in upstream's order.
-            pub fn values(channel: $crate::Channel) -> impl Iterator<Item = &'static str> {
+            pub fn values(channel: $crate::Channel) -> impl Iterator<Item = &'static str> + Clone {
                 Self::VALUES
                     .iter()
                     .filter(move |(_, exp)| !exp || channel == $crate::Channel::Experimental)

@@ -135,15 +135,12 @@ impl Report {
         &mut self,
         path: &Path<'_>,
         value: &str,
-        supported: impl IntoIterator<Item = &'static str>,
+        supported: impl IntoIterator<Item = &'static str, IntoIter: Clone>,
     ) {
-        let supported: Vec<&str> = supported.into_iter().collect();
-        if !supported.contains(&value) {
-            let list = supported
-                .iter()
-                .map(|s| quote(s))
-                .collect::<Vec<_>>()
-                .join(", ");
+        // The common (valid) case walks the values without collecting them.
+        let supported = supported.into_iter();
+        if !supported.clone().any(|s| s == value) {
+            let list = supported.map(quote).collect::<Vec<_>>().join(", ");
             self.push(
                 path,
                 ViolationKind::NotSupported,
