@@ -22,5 +22,6 @@
 
 pub mod check;
 pub mod conformance;
+pub mod demo;
 pub mod explain;
 pub mod testbed;

@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gateway_api_proxy_example::check::{self, CheckOptions, Format};
+use gateway_api_proxy_example::conformance::{self, ConformanceOptions, case::Group};
+use gateway_api_proxy_example::demo::{self, DemoOptions};
 use gateway_api_proxy_example::explain::{self, ExplainOptions};
 use gateway_api_types::Channel;
 
@@ -64,9 +66,77 @@ enum Command {
         /// The request URL; its port (default 80 for http, 443 for https) selects the listener.
         url: Option<String>,
     },
+    /// Run upstream's Gateway API conformance cases (HTTP and gRPC data plane) against the
+    /// in-process proxy and echo backends on loopback, without a cluster. Prints a table (or
+    /// JSON) of the results; exit 0 when no test failed, 1 otherwise, 2 on usage or I/O errors.
+    Conformance {
+        /// The suite directory (`.../shared/upstream/conformance`: `cases/`, `manifests/`).
+        #[arg(long, value_name = "DIR")]
+        suite: PathBuf,
+        /// Only this test (upstream ShortName; repeatable).
+        #[arg(long = "test", value_name = "SHORTNAME")]
+        tests: Vec<String>,
+        /// Groups to run (repeatable; default http and grpc).
+        #[arg(long = "group", value_enum)]
+        groups: Vec<GroupArg>,
+        /// Write upstream's ConformanceReport (YAML) to this file.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+        format: FormatArg,
+        /// Longest time one case may take to answer as expected 3 times in a row.
+        #[arg(long, value_name = "MS", default_value_t = 10_000)]
+        case_timeout_ms: u64,
+        /// Tests run at the same time.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+    },
+    /// Start echo backends and the proxy on 127.0.0.1 from the quickstart manifests, print the
+    /// curl/grpcurl commands that exercise each route, send each once and print the answer,
+    /// then serve until Ctrl-C (`--once`: exit after the self-check; exit 1 if a check failed).
+    Demo {
+        /// Local port that serves the Gateway's port-80 listener.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Manifests (files or directories).
+        #[arg(long, value_name = "PATH", default_value = "examples/quickstart")]
+        config: Vec<PathBuf>,
+        /// Exit after the self-check instead of serving until Ctrl-C.
+        #[arg(long)]
+        once: bool,
+    },
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum GroupArg {
+    Http,
+    Grpc,
+    #[value(name = "tls-l4")]
+    TlsL4,
+    Status,
+    Mesh,
+}
+
+impl From<GroupArg> for Group {
+    fn from(g: GroupArg) -> Self {
+        match g {
+            GroupArg::Http => Group::Http,
+            GroupArg::Grpc => Group::Grpc,
+            GroupArg::TlsL4 => Group::TlsL4,
+            GroupArg::Status => Group::Status,
+            GroupArg::Mesh => Group::Mesh,
+        }
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum FormatArg {
     Text,
     Json,
@@ -172,6 +242,75 @@ fn main() -> ExitCode {
                 Err(e) => {
                     eprintln!("gwproxy explain: {e}");
                     ExitCode::from(e.exit_code())
+                }
+            }
+        }
+        Command::Conformance {
+            suite,
+            tests,
+            groups,
+            report,
+            format,
+            case_timeout_ms,
+            parallel,
+        } => {
+            let mut options = ConformanceOptions::new(suite);
+            options.tests = tests;
+            if !groups.is_empty() {
+                options.groups = groups.into_iter().map(Group::from).collect();
+            }
+            options.case_timeout = std::time::Duration::from_millis(case_timeout_ms);
+            options.parallel = parallel.max(1);
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("gwproxy conformance: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let result = match rt.block_on(conformance::run(options)) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("gwproxy conformance: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match format {
+                FormatArg::Text => print!("{}", result.render_text()),
+                FormatArg::Json => println!("{}", result.to_json()),
+            }
+            if let Some(path) = report {
+                let date = k8s_openapi::jiff::Timestamp::now().to_string();
+                let yaml = conformance::report::to_yaml(
+                    &result
+                        .conformance_report(&conformance::report::Implementation::default(), &date),
+                );
+                if let Err(e) = std::fs::write(&path, yaml) {
+                    eprintln!("gwproxy conformance: {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+            if result.counts().1 == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Command::Demo { port, config, once } => {
+            let rt = match runtime() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("gwproxy demo: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let options = DemoOptions { port, config, once };
+            match rt.block_on(demo::run(options, &mut std::io::stdout())) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => {
+                    eprintln!("gwproxy demo: {e}");
+                    ExitCode::from(2)
                 }
             }
         }

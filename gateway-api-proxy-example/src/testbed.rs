@@ -398,6 +398,18 @@ impl Testbed {
         out
     }
 
+    /// EndpointSlices for every Service of `objects` from the Pods of the Deployment named like
+    /// the Service (the demo's backends, see [`service_backends`]).
+    pub fn endpoint_slices_by_name(&self, objects: &[GatewayObject]) -> Vec<GatewayObject> {
+        let mut out = Vec::new();
+        for svc in others_of_kind(objects, "Service") {
+            let (namespace, name) = (namespace_of(svc), name_of(svc));
+            let pods: Vec<&Pod> = self.pods_of(&namespace, &name).collect();
+            out.extend(self.slices_for(svc, &pods, &name));
+        }
+        out
+    }
+
     /// EndpointSlices (one per Pod) giving `service` the endpoints of `pods`; slice names start
     /// with `prefix`.
     pub fn slices_for(&self, service: &Value, pods: &[&Pod], prefix: &str) -> Vec<GatewayObject> {

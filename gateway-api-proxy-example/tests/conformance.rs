@@ -1,0 +1,69 @@
+//! The whole upstream HTTP + gRPC data-plane conformance set (v1.6.1: 53 tests, 342 cases) run
+//! in process through the library API: in-process echo Pods, one proxy per test on loopback.
+//! Fails when a test whose features are all claimed (`SUPPORTED_FEATURES`) does not pass, or
+//! when a claimed feature is not actually earned by passing tests. The result table is printed
+//! (`cargo test --test conformance -- --nocapture`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use gateway_api_proxy_example::conformance::report::Outcome;
+use gateway_api_proxy_example::conformance::{self, ConformanceOptions, SUPPORTED_FEATURES};
+
+/// `../shared/upstream/conformance` beside the workspace (override with
+/// `GATEWAY_API_UPSTREAM`). A missing dataset fails the test: it is never skipped.
+fn suite() -> PathBuf {
+    let upstream = std::env::var("GATEWAY_API_UPSTREAM").map_or_else(
+        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream"),
+        PathBuf::from,
+    );
+    let dir = upstream.join("conformance");
+    assert!(
+        dir.is_dir(),
+        "upstream conformance data not found at {} (set GATEWAY_API_UPSTREAM)",
+        dir.display()
+    );
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn http_and_grpc_conformance() {
+    let mut options = ConformanceOptions::new(suite());
+    options.parallel = 4;
+    options.case_timeout = Duration::from_secs(15);
+    let result = tokio::time::timeout(Duration::from_secs(600), conformance::run(options))
+        .await
+        .expect("the conformance run did not finish within 10 minutes")
+        .expect("the conformance run could not start");
+    println!("{}", result.render_text());
+
+    assert_eq!(result.tests.len(), 53, "53 data-plane tests in http+grpc");
+    let cases: usize = result
+        .tests
+        .iter()
+        .map(|t| t.cases_passed + t.cases_failed)
+        .sum();
+    assert!(cases >= 342, "every case was run ({cases})");
+    assert!(
+        result.tests.iter().all(|t| t.outcome != Outcome::Skip),
+        "no http/grpc test may be skipped"
+    );
+
+    let broken: Vec<String> = result
+        .broken_claims(SUPPORTED_FEATURES)
+        .iter()
+        .map(|t| format!("{}: {}", t.name, t.reason))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "tests of claimed features failed:\n{}",
+        broken.join("\n")
+    );
+    let earned = result.claimed_features();
+    for f in SUPPORTED_FEATURES {
+        assert!(
+            earned.contains(*f),
+            "{f} is claimed but not all of its tests pass"
+        );
+    }
+}
