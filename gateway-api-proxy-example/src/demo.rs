@@ -309,7 +309,15 @@ async fn send_probe(probe: &Probe, addr: SocketAddr) -> (String, bool) {
             service,
             method,
             metadata,
-        } => match grpc::call(addr, authority, service, method, metadata, timeout).await {
+        } => match grpc::call_echo(
+            addr,
+            authority,
+            &format!("/{service}/{method}"),
+            metadata,
+            timeout,
+        )
+        .await
+        {
             Ok(reply) => {
                 let pod = reply
                     .response
@@ -343,19 +351,14 @@ pub async fn run(options: DemoOptions, out: &mut dyn Write) -> Result<bool, Demo
         80,
         SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), options.port),
     );
-    let serve = ServeOptions {
-        sources: ConfigSource::Inline(sources),
-        extra_objects,
-        controller_name: None,
-        channel: gateway_api_types::Channel::Standard,
-        bind: Bind::Ports {
+    let mut serve = ServeOptions::new(
+        ConfigSource::Inline(sources),
+        Bind::Ports {
             default_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
             overrides,
         },
-        admin: None,
-        access_log: false,
-        watch: None,
-    };
+    );
+    serve.extra_objects = extra_objects;
     let proxy = Proxy::start(serve)
         .await
         .map_err(|e| DemoError::Serve(e.to_string()))?;
@@ -377,6 +380,16 @@ pub async fn run(options: DemoOptions, out: &mut dyn Write) -> Result<bool, Demo
     for probe in probes(&objects) {
         writeln!(out, "\n# {} -> {}", probe.rule, probe.backends.join(" | "))?;
         writeln!(out, "{}", probe.command(addr))?;
+        if let ProbeRequest::Grpc { service, .. } = &probe.request
+            && service != grpc::ECHO_SERVICE
+        {
+            writeln!(
+                out,
+                "  (not sent: the demo's echo backend implements only {})",
+                grpc::ECHO_SERVICE
+            )?;
+            continue;
+        }
         let (line, ok) = send_probe(&probe, addr).await;
         all_ok &= ok;
         writeln!(out, "  => {line} [{}]", if ok { "ok" } else { "FAILED" })?;

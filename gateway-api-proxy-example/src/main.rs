@@ -281,10 +281,13 @@ fn main() -> ExitCode {
             }
             if let Some(path) = report {
                 let date = k8s_openapi::jiff::Timestamp::now().to_string();
-                let yaml = conformance::report::to_yaml(
-                    &result
-                        .conformance_report(&conformance::report::Implementation::default(), &date),
-                );
+                let report = result
+                    .conformance_report(&conformance::report::Implementation::default(), &date);
+                if let Err(e) = conformance::report::validate_report(&report) {
+                    eprintln!("gwproxy conformance: the report is malformed: {e}");
+                    return ExitCode::from(2);
+                }
+                let yaml = conformance::report::to_yaml(&report);
                 if let Err(e) = std::fs::write(&path, yaml) {
                     eprintln!("gwproxy conformance: {}: {e}", path.display());
                     return ExitCode::from(2);

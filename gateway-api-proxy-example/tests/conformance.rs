@@ -59,6 +59,18 @@ async fn http_and_grpc_conformance() {
         "tests of claimed features failed:\n{}",
         broken.join("\n")
     );
+    // The report file is upstream's ConformanceReport shape and claims every supported feature.
+    let report = result.conformance_report(
+        &conformance::report::Implementation::default(),
+        "2026-01-01T00:00:00Z",
+    );
+    let yaml = conformance::report::to_yaml(&report);
+    let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+    assert_eq!(conformance::report::validate_report(&back), Ok(()));
+    let http = &back["profiles"][0];
+    assert_eq!(http["name"], "GATEWAY-HTTP");
+    assert_eq!(http["core"]["result"], "success", "{yaml}");
+
     let earned = result.claimed_features();
     for f in SUPPORTED_FEATURES {
         assert!(

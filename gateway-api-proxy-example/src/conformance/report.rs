@@ -245,6 +245,11 @@ impl SuiteResult {
             }
         };
         add(FeatureKind::Gateway, false);
+        if group == Group::Grpc {
+            // Upstream's GATEWAY-GRPC profile lists only Gateway extended features; GRPCRoute's
+            // own extended features (GRPCRouteNamedRouteRule) are added so they can be claimed.
+            add(FeatureKind::GRPCRoute, false);
+        }
         if group == Group::Http {
             add(FeatureKind::HTTPRoute, false);
             add(FeatureKind::BackendTLSPolicy, true);
@@ -309,6 +314,72 @@ impl SuiteResult {
             "extended": ext,
         })
     }
+}
+
+/// Checks a report against the shape of upstream's `ConformanceReport` (required fields and
+/// their types, `Implementation.Validate`'s non-empty fields, profile statuses).
+pub fn validate_report(r: &Value) -> Result<(), String> {
+    let str_field = |v: &Value, path: &str| -> Result<(), String> {
+        match v.pointer(path).and_then(Value::as_str) {
+            Some(s) if !s.is_empty() => Ok(()),
+            _ => Err(format!("{path} must be a non-empty string")),
+        }
+    };
+    if r.get("apiVersion").and_then(Value::as_str) != Some("gateway.networking.k8s.io/v1")
+        || r.get("kind").and_then(Value::as_str) != Some("ConformanceReport")
+    {
+        return Err(
+            "apiVersion/kind must be gateway.networking.k8s.io/v1 ConformanceReport".into(),
+        );
+    }
+    for p in [
+        "/implementation/organization",
+        "/implementation/project",
+        "/implementation/url",
+        "/implementation/version",
+        "/date",
+        "/gatewayAPIVersion",
+        "/mode",
+        "/gatewayAPIChannel",
+    ] {
+        str_field(r, p)?;
+    }
+    if r.pointer("/implementation/contact")
+        .and_then(Value::as_array)
+        .is_none_or(|c| c.is_empty())
+    {
+        return Err("/implementation/contact must be a non-empty list".into());
+    }
+    let profiles = r
+        .get("profiles")
+        .and_then(Value::as_array)
+        .ok_or("profiles must be a list")?;
+    for (i, p) in profiles.iter().enumerate() {
+        str_field(p, "/name").map_err(|e| format!("profiles[{i}]{e}"))?;
+        for part in ["core", "extended"] {
+            let Some(s) = p.get(part) else {
+                if part == "core" {
+                    return Err(format!("profiles[{i}].core is required"));
+                }
+                continue;
+            };
+            match s.get("result").and_then(Value::as_str) {
+                Some("success" | "partial" | "failure") => {}
+                other => return Err(format!("profiles[{i}].{part}.result: {other:?}")),
+            }
+            for k in ["Passed", "Skipped", "Failed"] {
+                if s.pointer(&format!("/statistics/{k}"))
+                    .and_then(Value::as_u64)
+                    .is_none()
+                {
+                    return Err(format!(
+                        "profiles[{i}].{part}.statistics.{k} must be a count"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes a JSON value as block-style YAML (strings double-quoted as JSON, which YAML reads).
@@ -457,6 +528,13 @@ mod tests {
         let text = to_yaml(&r);
         let back: Value = serde_saphyr::from_str(&text).unwrap();
         assert_eq!(back, r, "{text}");
+        assert_eq!(validate_report(&back), Ok(()));
+        let mut broken = back.clone();
+        broken["implementation"]["contact"] = serde_json::json!([]);
+        assert!(validate_report(&broken).unwrap_err().contains("contact"));
+        broken = back;
+        broken["profiles"][0]["core"]["result"] = serde_json::json!("great");
+        assert!(validate_report(&broken).is_err());
     }
 
     #[test]

@@ -346,18 +346,15 @@ async fn run_test_inner(
     extra_objects.extend(extra.endpoint_slices(&all));
     extra_objects.extend(manual_endpoint_slices(&shared.testbed, &test_objects));
 
-    let options = crate::serve::ServeOptions {
-        sources: sources.to_inline(),
-        extra_objects,
-        controller_name: Some(CONTROLLER_NAME.to_string()),
-        channel: gateway_api_types::Channel::Experimental,
-        bind: Bind::PerGateway {
+    let mut options = crate::serve::ServeOptions::new(
+        sources.to_inline(),
+        Bind::PerGateway {
             ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
         },
-        admin: None,
-        access_log: false,
-        watch: None,
-    };
+    );
+    options.extra_objects = extra_objects;
+    options.controller_name = Some(CONTROLLER_NAME.to_string());
+    options.channel = gateway_api_types::Channel::Experimental;
     let proxy = Proxy::start(options)
         .await
         .map_err(|e| format!("proxy did not start: {e}"))?;
@@ -692,6 +689,11 @@ async fn check_mirrors(
     default_host: &str,
 ) -> Result<(), String> {
     let opts = &shared.options;
+    if case.mirrored_to.iter().any(|m| m.percent.is_some()) {
+        // Percentage mirrors (HTTPRouteRequestPercentageMirror): upstream checks only the
+        // distribution over rounds of requests, never that one given request was mirrored.
+        return percentage_mirror(shared, case, addr, default_host).await;
+    }
     let needle = mirror_line(path);
     for m in &case.mirrored_to {
         let deadline = Instant::now() + opts.request_timeout;
@@ -704,9 +706,6 @@ async fn check_mirrors(
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-    }
-    if case.mirrored_to.iter().any(|m| m.percent.is_some()) {
-        percentage_mirror(shared, case, addr, default_host).await?;
     }
     Ok(())
 }
