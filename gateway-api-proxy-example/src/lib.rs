@@ -21,4 +21,6 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+pub mod echo;
 pub mod explain;
+pub mod grpc;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use gateway_api_proxy_example::check::{self, CheckOptions, Format};
+use gateway_api_proxy_example::echo;
 use gateway_api_proxy_example::explain::{self, ExplainOptions};
 use gateway_api_types::Channel;
 
@@ -64,6 +65,10 @@ enum Command {
         /// The request URL; its port (default 80 for http, 443 for https) selects the listener.
         url: Option<String>,
     },
+    /// Run an echo backend compatible with the conformance suite's echo-basic: HTTP/1.1 and
+    /// h2c (or, with --grpc, the GrpcEcho gRPC service), answering each request with JSON
+    /// describing it. Logs one line per echoed request to stdout; runs until Ctrl-C.
+    Echo(echo::EchoArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -88,6 +93,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Echo(args) => echo::run_cli(&args),
         Command::Check {
             format,
             controller_name,
