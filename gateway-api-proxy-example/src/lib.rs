@@ -22,3 +22,4 @@
 
 pub mod check;
 pub mod explain;
+pub mod serve;
