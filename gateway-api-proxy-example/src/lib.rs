@@ -24,3 +24,4 @@ pub mod check;
 pub mod echo;
 pub mod explain;
 pub mod grpc;
+pub mod serve;
