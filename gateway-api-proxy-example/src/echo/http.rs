@@ -320,10 +320,7 @@ pub(crate) async fn handle(
         "/status" | "/retry" => redirect(format!("{path}/")),
         p if p.starts_with("/status/") => status(&req),
         p if p.starts_with("/retry/") => retry(&shared, &conn, req).await,
-        "/ws" => response(
-            StatusCode::BAD_REQUEST,
-            "WebSocket is not supported by this echo server",
-        ),
+        "/ws" => super::ws::upgrade(&shared, &conn, req),
         _ => echo(&shared, &conn, req, "delay").await,
     })
 }

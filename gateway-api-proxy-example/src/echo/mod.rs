@@ -15,7 +15,9 @@
 //!     requests per `uuid` fail (after sleeping D) with status C, or, without a usable C, by
 //!     resetting the TCP connection (HTTP/1 only; HTTP/2 gets a 500); later ones are echoed.
 //!     Missing `uuid` or `succeedAfter` → 400;
-//!   * `/ws`: 400 (the WebSocket echo of upstream is not implemented);
+//!   * `/ws`: WebSocket echo (HTTP/1.1 `Upgrade: websocket`, version 13): every data frame
+//!     is sent back with its opcode, FIN bit and payload, pings get pongs, a close is echoed;
+//!     other requests get 400;
 //!   * anything else: the echo handler. It appends
 //!     `Echoing back request made to <RequestURI> to client (<remote addr>)` to the
 //!     [`EchoLog`], reads and discards the body, sleeps `delay=<Go duration>` (an invalid one →
@@ -32,7 +34,8 @@
 //!   `EchoThree`, other methods and other services end with status 12 (Unimplemented). Each
 //!   answered call is logged with the same line format (`RequestURI` = the method path).
 //!
-//! Not implemented: the TLS listener and `tls` assertions, the TCP/UDP modes, WebSocket, and
+//! Not implemented: the TLS listener and `tls` assertions, the TCP/UDP modes, WebSocket over
+//! HTTP/2 (RFC 8441), and
 //! `delay` given in a POST form body (only the query is read).
 //!
 //! ```no_run
@@ -59,6 +62,7 @@
 mod duration;
 mod grpc;
 mod http;
+mod ws;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -186,6 +190,8 @@ struct ConnInfo {
     /// A second handle on the socket, used to make its close a reset.
     reset_handle: Mutex<Option<TcpSocket>>,
     abort: Notify,
+    /// Server shutdown, for work that outlives the HTTP connection (WebSocket).
+    stop: watch::Receiver<bool>,
 }
 
 impl ConnInfo {
@@ -321,6 +327,7 @@ async fn serve_connection(
         remote,
         reset_handle: Mutex::new(reset_handle),
         abort: Notify::new(),
+        stop: stop.clone(),
     });
     let io = TokioIo::new(stream);
     match mode {
@@ -332,7 +339,7 @@ async fn serve_connection(
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             builder.http1().timer(TokioTimer::new());
             builder.http2().timer(TokioTimer::new());
-            let served = builder.serve_connection(io, svc);
+            let served = builder.serve_connection_with_upgrades(io, svc);
             tokio::select! {
                 _ = served => {}
                 _ = stop.wait_for(|s| *s) => {}
