@@ -305,7 +305,12 @@ async fn shutdown_closes_listener_and_connections() {
     let addr = server.local_addr();
     // An open connection with a request in progress (delayed).
     let pending = tokio::spawn(async move { h1(addr, get("/wait?delay=60s", "h")).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Wait until the server has the request (it logs it before sleeping).
+    let deadline = Instant::now() + LIMIT;
+    while server.log().count_containing("/wait?delay=60s") == 0 {
+        assert!(Instant::now() < deadline, "request never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     server.shutdown();
     let r = tokio::time::timeout(LIMIT, pending)
         .await

@@ -60,7 +60,7 @@ fn metadata(req: &Request<Incoming>) -> (String, Vec<Header>) {
 async fn read_request(body: Incoming) -> Result<EchoRequest, (Code, String)> {
     let mut body = body;
     let mut decoder = FrameDecoder::default();
-    let mut messages = Vec::new();
+    let mut first = None;
     while let Some(f) = body.frame().await {
         let f = f.map_err(|e| (Code::Internal, format!("reading the request: {e}")))?;
         if let Ok(data) = f.into_data() {
@@ -69,21 +69,22 @@ async fn read_request(body: Incoming) -> Result<EchoRequest, (Code, String)> {
                 .next_frame()
                 .map_err(|e| (Code::ResourceExhausted, e.to_string()))?
             {
-                messages.push(m);
+                if first.is_some() {
+                    // Stop reading at once: a unary call has one request message.
+                    return Err((
+                        Code::Internal,
+                        "unary call got more than one request message".into(),
+                    ));
+                }
+                first = Some(m);
             }
         }
     }
     decoder
         .finish()
         .map_err(|e| (Code::Internal, e.to_string()))?;
-    let [only] = messages.as_slice() else {
-        return Err((
-            Code::Internal,
-            format!(
-                "unary call needs exactly one request message, got {}",
-                messages.len()
-            ),
-        ));
+    let Some(only) = first else {
+        return Err((Code::Internal, "unary call got no request message".into()));
     };
     if only.compressed {
         return Err((

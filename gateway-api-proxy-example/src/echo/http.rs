@@ -140,6 +140,20 @@ fn clean_path(p: &str) -> String {
     out
 }
 
+/// Percent-encodes a decoded path for a `Location` header, keeping what Go's
+/// `URL.EscapedPath` keeps (unreserved characters and `$&+,/:;=@!*'()`).
+fn escape_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for &b in p.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~$&+,/:;=@!*'()".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// What `RequestURI` is in Go: the request target as received (for HTTP/2, `:path`).
 fn request_uri<B>(req: &Request<B>) -> String {
     let uri = req.uri();
@@ -291,8 +305,17 @@ pub(crate) async fn handle(
     // Upstream wraps its mux so that `//` never reaches it (non-overlapping replacement).
     let path = decoded.replace("//", "/");
     let query = req.uri().query().map(str::to_owned);
+    if raw == "*" {
+        // `OPTIONS *` is answered by Go's server itself; anything else with `*` is refused.
+        let status = if req.method() == http::Method::OPTIONS {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        return Ok(response(status, Bytes::new()));
+    }
     let redirect = |to: String| {
-        let mut loc = to;
+        let mut loc = escape_path(&to);
         if let Some(q) = &query {
             loc.push('?');
             loc.push_str(q);
@@ -511,6 +534,15 @@ mod tests {
         );
         assert_eq!(query_value("flag", "flag").as_deref(), Some(""));
         assert_eq!(query_value("", "x"), None);
+    }
+
+    #[test]
+    fn location_escaping() {
+        assert_eq!(escape_path("/a b/ü?#%"), "/a%20b/%C3%BC%3F%23%25");
+        assert_eq!(
+            escape_path("/x-y_z.~$&+,:;=@!*'()"),
+            "/x-y_z.~$&+,:;=@!*'()"
+        );
     }
 
     #[test]

@@ -405,7 +405,8 @@ impl EchoArgs {
     }
 }
 
-/// Runs `gwproxy echo` until Ctrl-C: exit 0 after Ctrl-C, 2 when the address cannot be bound.
+/// Runs `gwproxy echo` until Ctrl-C (SIGINT) or SIGTERM: exit 0 then, 2 when the address
+/// cannot be bound, 1 on other start-up failures.
 pub fn run_cli(args: &EchoArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -439,6 +440,15 @@ pub fn run_cli(args: &EchoArgs) -> ExitCode {
             mode,
             http_port: port,
         };
+        // The signal handlers are installed before the server announces itself, so a
+        // signal sent after the "Starting server" line always stops it cleanly.
+        let stopped = match stop_signal() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("gwproxy echo: installing the signal handler: {e}");
+                return ExitCode::from(1);
+            }
+        };
         let server = match EchoServer::spawn_printing(listener, options).await {
             Ok(s) => s,
             Err(e) => {
@@ -450,15 +460,31 @@ pub fn run_cli(args: &EchoArgs) -> ExitCode {
             "Starting server, listening on {} ({name})",
             server.local_addr()
         );
-        let signal = tokio::signal::ctrl_c().await;
+        stopped.await;
         server.shutdown();
-        match signal {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("gwproxy echo: waiting for Ctrl-C: {e}");
-                ExitCode::from(1)
-            }
+        ExitCode::SUCCESS
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM; the handlers are in place when this returns.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
     })
 }
 
