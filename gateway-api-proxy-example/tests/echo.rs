@@ -342,6 +342,7 @@ async fn grpc_echo_reports_the_call() {
     assert_eq!(r.code, Code::Ok, "{}", r.message);
     assert_eq!(r.headers["content-type"], "application/grpc");
     assert_eq!(r.trailers["grpc-status"], "0");
+    assert!(r.headers.get("content-length").is_none());
     let resp = r.response.unwrap();
     assert_eq!(
         resp.fully_qualified_method(),
