@@ -344,7 +344,7 @@ pub(crate) async fn handle(
         p if p.starts_with("/status/") => status(&req),
         p if p.starts_with("/retry/") => retry(&shared, &conn, req).await,
         "/ws" => super::ws::upgrade(&shared, &conn, req),
-        _ => echo(&shared, &conn, req, "delay").await,
+        _ => echo(&shared, &conn, req).await,
     })
 }
 
@@ -391,7 +391,7 @@ async fn retry(shared: &Shared, conn: &ConnInfo, req: Request<Incoming>) -> Resp
         .as_deref()
         .and_then(go_atoi);
     if !shared.retry_attempt(&uuid, succeed_after) {
-        return echo(shared, conn, req, "delay").await;
+        return echo(shared, conn, req).await;
     }
     if let Some(d) = query_value(query, "delayRetry").filter(|d| !d.is_empty()) {
         match parse_go_duration(&d) {
@@ -424,19 +424,14 @@ async fn retry(shared: &Shared, conn: &ConnInfo, req: Request<Incoming>) -> Resp
 
 /// The echo handler: logs the request line, drains the body while honouring `delay`, answers
 /// with the JSON description of the request.
-async fn echo(
-    shared: &Shared,
-    conn: &ConnInfo,
-    req: Request<Incoming>,
-    delay_key: &str,
-) -> Response<HttpBody> {
+async fn echo(shared: &Shared, conn: &ConnInfo, req: Request<Incoming>) -> Response<HttpBody> {
     let uri = request_uri(&req);
     shared.log.record(format!(
         "Echoing back request made to {uri} to client ({})",
         conn.remote
     ));
     let (parts, body) = req.into_parts();
-    let delay = match parts.uri.query().and_then(|q| query_value(q, delay_key)) {
+    let delay = match parts.uri.query().and_then(|q| query_value(q, "delay")) {
         Some(d) if !d.is_empty() => match parse_go_duration(&d) {
             Ok(n) => sleep_time(n),
             Err(e) => {

@@ -35,13 +35,13 @@
 //!   answered call is logged with the same line format (`RequestURI` = the method path).
 //!
 //! Not implemented: the TLS listener and `tls` assertions, the TCP/UDP modes, WebSocket over
-//! HTTP/2 (RFC 8441), and
-//! `delay` given in a POST form body (only the query is read).
+//! HTTP/2 (RFC 8441), and `delay` given in a POST form body (only the query is read).
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! ```
 //! use gateway_api_proxy_example::echo::{EchoIdentity, EchoMode, EchoOptions, EchoServer};
 //!
+//! # fn main() -> std::io::Result<()> {
+//! # tokio::runtime::Runtime::new()?.block_on(async {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let server = EchoServer::spawn(listener, EchoOptions {
 //!     identity: EchoIdentity {
@@ -56,7 +56,8 @@
 //! // ... send requests ...
 //! assert_eq!(server.log().count_containing("request made to /a?x=1 "), 0);
 //! server.shutdown();
-//! # Ok(()) }
+//! # Ok(()) })
+//! # }
 //! ```
 
 mod duration;
