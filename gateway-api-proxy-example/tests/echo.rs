@@ -305,7 +305,12 @@ async fn shutdown_closes_listener_and_connections() {
     let addr = server.local_addr();
     // An open connection with a request in progress (delayed).
     let pending = tokio::spawn(async move { h1(addr, get("/wait?delay=60s", "h")).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Wait until the server has the request (it logs it before sleeping).
+    let deadline = Instant::now() + LIMIT;
+    while server.log().count_containing("/wait?delay=60s") == 0 {
+        assert!(Instant::now() < deadline, "request never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     server.shutdown();
     let r = tokio::time::timeout(LIMIT, pending)
         .await
@@ -337,6 +342,7 @@ async fn grpc_echo_reports_the_call() {
     assert_eq!(r.code, Code::Ok, "{}", r.message);
     assert_eq!(r.headers["content-type"], "application/grpc");
     assert_eq!(r.trailers["grpc-status"], "0");
+    assert!(r.headers.get("content-length").is_none());
     let resp = r.response.unwrap();
     assert_eq!(
         resp.fully_qualified_method(),
@@ -442,4 +448,181 @@ async fn grpc_call_times_out() {
     assert!(matches!(e, GrpcClientError::Timeout(_)), "{e}");
     assert_eq!(e.code(), Code::DeadlineExceeded);
     hold.abort();
+}
+
+/// Reads a child's stdout lines on a thread, so they can be awaited with a timeout.
+fn line_reader(stdout: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[tokio::test]
+async fn cli_serves_logs_to_stdout_and_stops_on_sigint() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gwproxy"))
+        .args(["echo", "--listen", "127.0.0.1:0", "--pod", "cli-pod-1"])
+        .env("NAMESPACE", "cli-ns")
+        .env_remove("POD_NAME")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = line_reader(child.stdout.take().unwrap());
+    let first = lines.recv_timeout(LIMIT).unwrap();
+    let addr: SocketAddr = first
+        .strip_prefix("Starting server, listening on ")
+        .and_then(|r| r.strip_suffix(" (http)"))
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .parse()
+        .unwrap();
+
+    let r = h1(addr, get("/cli?x=1", "cli.example")).await.unwrap();
+    let j = r.json();
+    assert_eq!(j["pod"], "cli-pod-1");
+    assert_eq!(j["namespace"], "cli-ns");
+    assert_eq!(j["httpPort"], addr.port().to_string());
+    let logged = lines.recv_timeout(LIMIT).unwrap();
+    assert!(
+        logged.starts_with("Echoing back request made to /cli?x=1 to client (127.0.0.1:"),
+        "{logged:?}"
+    );
+
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + LIMIT;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("gwproxy echo did not stop on SIGINT");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn cli_rejects_a_bad_listen_address() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gwproxy"))
+        .args(["echo", "--listen", "not-an-address"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
+}
+
+/// A masked client frame (RFC 6455 §5.2).
+fn client_frame(first_byte: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [0x12u8, 0x34, 0x56, 0x78];
+    let mut f = vec![first_byte];
+    if payload.len() < 126 {
+        f.push(0x80 | payload.len() as u8);
+    } else {
+        f.push(0x80 | 126);
+        f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+    }
+    f.extend_from_slice(&mask);
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    f
+}
+
+/// Reads one unmasked server frame: (first byte, payload).
+async fn server_frame(s: &mut tokio::net::TcpStream) -> (u8, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let read = async {
+        let mut head = [0u8; 2];
+        s.read_exact(&mut head).await.expect("frame head");
+        assert_eq!(head[1] & 0x80, 0, "server frames are not masked");
+        let len = match head[1] & 0x7f {
+            126 => usize::from(s.read_u16().await.expect("length")),
+            127 => usize::try_from(s.read_u64().await.expect("length")).expect("fits"),
+            n => usize::from(n),
+        };
+        let mut payload = vec![0u8; len];
+        s.read_exact(&mut payload).await.expect("payload");
+        (head[0], payload)
+    };
+    tokio::time::timeout(LIMIT, read)
+        .await
+        .expect("frame in time")
+}
+
+#[tokio::test]
+async fn websocket_echoes_frames() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = start(EchoMode::Http).await;
+    let mut s = tokio::net::TcpStream::connect(server.local_addr())
+        .await
+        .unwrap();
+    s.write_all(
+        b"GET /ws HTTP/1.1\r\nHost: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+          Origin: ws://gateway/test\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    // Read the handshake response byte by byte up to the blank line.
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let b = tokio::time::timeout(LIMIT, s.read_u8())
+            .await
+            .expect("in time")
+            .unwrap();
+        head.push(b);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(
+        head.contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo="),
+        "{head}"
+    );
+
+    s.write_all(&client_frame(0x81, b"Websocket Support!"))
+        .await
+        .unwrap();
+    assert_eq!(
+        server_frame(&mut s).await,
+        (0x81, b"Websocket Support!".to_vec())
+    );
+    s.write_all(&client_frame(0x82, &[1, 2, 3, 4, 5, 6, 7]))
+        .await
+        .unwrap();
+    assert_eq!(
+        server_frame(&mut s).await,
+        (0x82, vec![1, 2, 3, 4, 5, 6, 7])
+    );
+    let big = vec![7u8; 300];
+    s.write_all(&client_frame(0x82, &big)).await.unwrap();
+    assert_eq!(server_frame(&mut s).await, (0x82, big));
+    s.write_all(&client_frame(0x89, b"p")).await.unwrap();
+    assert_eq!(server_frame(&mut s).await, (0x8A, b"p".to_vec()));
+    s.write_all(&client_frame(0x88, &1000u16.to_be_bytes()))
+        .await
+        .unwrap();
+    assert_eq!(
+        server_frame(&mut s).await,
+        (0x88, 1000u16.to_be_bytes().to_vec())
+    );
+    assert_eq!(
+        server
+            .log()
+            .count_containing("established websocket connection 127.0.0.1:"),
+        1
+    );
+
+    // A plain GET of /ws is refused.
+    let r = h1(server.local_addr(), get("/ws", "h")).await.unwrap();
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use super::{ConnInfo, Shared};
 use crate::grpc::frame::{FrameDecoder, frame};
 use crate::grpc::proto::{Assertions, Context, EchoRequest, EchoResponse, Header, Message};
-use crate::grpc::{Code, ECHO_SERVICE, GrpcBody, encode_grpc_message};
+use crate::grpc::{Code, ECHO_SERVICE, GrpcBody, put_status, trailers_only};
 
 /// Request metadata that gRPC servers consume themselves and do not show to the handler.
 const HIDDEN: &[&str] = &[
@@ -26,31 +26,6 @@ const HIDDEN: &[&str] = &[
     "grpc-status-details-bin",
     "host",
 ];
-
-/// A response without body: HTTP `status`, and the gRPC status in the headers.
-fn trailers_only(status: StatusCode, code: Code, message: &str) -> Response<GrpcBody> {
-    let mut r = Response::new(GrpcBody::empty());
-    *r.status_mut() = status;
-    let h = r.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(crate::grpc::CONTENT_TYPE),
-    );
-    put_status(h, code, message);
-    r
-}
-
-fn put_status(h: &mut HeaderMap, code: Code, message: &str) {
-    h.insert(
-        HeaderName::from_static("grpc-status"),
-        HeaderValue::from(code.as_u32()),
-    );
-    if !message.is_empty()
-        && let Ok(v) = HeaderValue::from_str(&encode_grpc_message(message))
-    {
-        h.insert(HeaderName::from_static("grpc-message"), v);
-    }
-}
 
 /// The metadata the handler sees, in the order received: `:authority` first, then every value
 /// of every header except those gRPC consumes itself.
@@ -85,7 +60,7 @@ fn metadata(req: &Request<Incoming>) -> (String, Vec<Header>) {
 async fn read_request(body: Incoming) -> Result<EchoRequest, (Code, String)> {
     let mut body = body;
     let mut decoder = FrameDecoder::default();
-    let mut messages = Vec::new();
+    let mut first = None;
     while let Some(f) = body.frame().await {
         let f = f.map_err(|e| (Code::Internal, format!("reading the request: {e}")))?;
         if let Ok(data) = f.into_data() {
@@ -94,21 +69,22 @@ async fn read_request(body: Incoming) -> Result<EchoRequest, (Code, String)> {
                 .next_frame()
                 .map_err(|e| (Code::ResourceExhausted, e.to_string()))?
             {
-                messages.push(m);
+                if first.is_some() {
+                    // Stop reading at once: a unary call has one request message.
+                    return Err((
+                        Code::Internal,
+                        "unary call got more than one request message".into(),
+                    ));
+                }
+                first = Some(m);
             }
         }
     }
     decoder
         .finish()
         .map_err(|e| (Code::Internal, e.to_string()))?;
-    let [only] = messages.as_slice() else {
-        return Err((
-            Code::Internal,
-            format!(
-                "unary call needs exactly one request message, got {}",
-                messages.len()
-            ),
-        ));
+    let Some(only) = first else {
+        return Err((Code::Internal, "unary call got no request message".into()));
     };
     if only.compressed {
         return Err((

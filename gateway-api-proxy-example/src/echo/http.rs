@@ -140,6 +140,20 @@ fn clean_path(p: &str) -> String {
     out
 }
 
+/// Percent-encodes a decoded path for a `Location` header, keeping what Go's
+/// `URL.EscapedPath` keeps (unreserved characters and `$&+,/:;=@!*'()`).
+fn escape_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for &b in p.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~$&+,/:;=@!*'()".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// What `RequestURI` is in Go: the request target as received (for HTTP/2, `:path`).
 fn request_uri<B>(req: &Request<B>) -> String {
     let uri = req.uri();
@@ -291,8 +305,17 @@ pub(crate) async fn handle(
     // Upstream wraps its mux so that `//` never reaches it (non-overlapping replacement).
     let path = decoded.replace("//", "/");
     let query = req.uri().query().map(str::to_owned);
+    if raw == "*" {
+        // `OPTIONS *` is answered by Go's server itself; anything else with `*` is refused.
+        let status = if req.method() == http::Method::OPTIONS {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        return Ok(response(status, Bytes::new()));
+    }
     let redirect = |to: String| {
-        let mut loc = to;
+        let mut loc = escape_path(&to);
         if let Some(q) = &query {
             loc.push('?');
             loc.push_str(q);
@@ -320,11 +343,8 @@ pub(crate) async fn handle(
         "/status" | "/retry" => redirect(format!("{path}/")),
         p if p.starts_with("/status/") => status(&req),
         p if p.starts_with("/retry/") => retry(&shared, &conn, req).await,
-        "/ws" => response(
-            StatusCode::BAD_REQUEST,
-            "WebSocket is not supported by this echo server",
-        ),
-        _ => echo(&shared, &conn, req, "delay").await,
+        "/ws" => super::ws::upgrade(&shared, &conn, req),
+        _ => echo(&shared, &conn, req).await,
     })
 }
 
@@ -371,7 +391,7 @@ async fn retry(shared: &Shared, conn: &ConnInfo, req: Request<Incoming>) -> Resp
         .as_deref()
         .and_then(go_atoi);
     if !shared.retry_attempt(&uuid, succeed_after) {
-        return echo(shared, conn, req, "delay").await;
+        return echo(shared, conn, req).await;
     }
     if let Some(d) = query_value(query, "delayRetry").filter(|d| !d.is_empty()) {
         match parse_go_duration(&d) {
@@ -404,19 +424,14 @@ async fn retry(shared: &Shared, conn: &ConnInfo, req: Request<Incoming>) -> Resp
 
 /// The echo handler: logs the request line, drains the body while honouring `delay`, answers
 /// with the JSON description of the request.
-async fn echo(
-    shared: &Shared,
-    conn: &ConnInfo,
-    req: Request<Incoming>,
-    delay_key: &str,
-) -> Response<HttpBody> {
+async fn echo(shared: &Shared, conn: &ConnInfo, req: Request<Incoming>) -> Response<HttpBody> {
     let uri = request_uri(&req);
     shared.log.record(format!(
         "Echoing back request made to {uri} to client ({})",
         conn.remote
     ));
     let (parts, body) = req.into_parts();
-    let delay = match parts.uri.query().and_then(|q| query_value(q, delay_key)) {
+    let delay = match parts.uri.query().and_then(|q| query_value(q, "delay")) {
         Some(d) if !d.is_empty() => match parse_go_duration(&d) {
             Ok(n) => sleep_time(n),
             Err(e) => {
@@ -514,6 +529,15 @@ mod tests {
         );
         assert_eq!(query_value("flag", "flag").as_deref(), Some(""));
         assert_eq!(query_value("", "x"), None);
+    }
+
+    #[test]
+    fn location_escaping() {
+        assert_eq!(escape_path("/a b/ü?#%"), "/a%20b/%C3%BC%3F%23%25");
+        assert_eq!(
+            escape_path("/x-y_z.~$&+,:;=@!*'()"),
+            "/x-y_z.~$&+,:;=@!*'()"
+        );
     }
 
     #[test]

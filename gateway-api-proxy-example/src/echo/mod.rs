@@ -15,7 +15,9 @@
 //!     requests per `uuid` fail (after sleeping D) with status C, or, without a usable C, by
 //!     resetting the TCP connection (HTTP/1 only; HTTP/2 gets a 500); later ones are echoed.
 //!     Missing `uuid` or `succeedAfter` → 400;
-//!   * `/ws`: 400 (the WebSocket echo of upstream is not implemented);
+//!   * `/ws`: WebSocket echo (HTTP/1.1 `Upgrade: websocket`, version 13): every data frame
+//!     is sent back with its opcode, FIN bit and payload, pings get pongs, a close is echoed;
+//!     other requests get 400;
 //!   * anything else: the echo handler. It appends
 //!     `Echoing back request made to <RequestURI> to client (<remote addr>)` to the
 //!     [`EchoLog`], reads and discards the body, sleeps `delay=<Go duration>` (an invalid one →
@@ -32,13 +34,14 @@
 //!   `EchoThree`, other methods and other services end with status 12 (Unimplemented). Each
 //!   answered call is logged with the same line format (`RequestURI` = the method path).
 //!
-//! Not implemented: the TLS listener and `tls` assertions, the TCP/UDP modes, WebSocket, and
-//! `delay` given in a POST form body (only the query is read).
+//! Not implemented: the TLS listener and `tls` assertions, the TCP/UDP modes, WebSocket over
+//! HTTP/2 (RFC 8441), and `delay` given in a POST form body (only the query is read).
 //!
-//! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! ```
 //! use gateway_api_proxy_example::echo::{EchoIdentity, EchoMode, EchoOptions, EchoServer};
 //!
+//! # fn main() -> std::io::Result<()> {
+//! # tokio::runtime::Runtime::new()?.block_on(async {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let server = EchoServer::spawn(listener, EchoOptions {
 //!     identity: EchoIdentity {
@@ -53,12 +56,14 @@
 //! // ... send requests ...
 //! assert_eq!(server.log().count_containing("request made to /a?x=1 "), 0);
 //! server.shutdown();
-//! # Ok(()) }
+//! # Ok(()) })
+//! # }
 //! ```
 
 mod duration;
 mod grpc;
 mod http;
+mod ws;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -186,6 +191,8 @@ struct ConnInfo {
     /// A second handle on the socket, used to make its close a reset.
     reset_handle: Mutex<Option<TcpSocket>>,
     abort: Notify,
+    /// Server shutdown, for work that outlives the HTTP connection (WebSocket).
+    stop: watch::Receiver<bool>,
 }
 
 impl ConnInfo {
@@ -321,6 +328,7 @@ async fn serve_connection(
         remote,
         reset_handle: Mutex::new(reset_handle),
         abort: Notify::new(),
+        stop: stop.clone(),
     });
     let io = TokioIo::new(stream);
     match mode {
@@ -332,7 +340,7 @@ async fn serve_connection(
             let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             builder.http1().timer(TokioTimer::new());
             builder.http2().timer(TokioTimer::new());
-            let served = builder.serve_connection(io, svc);
+            let served = builder.serve_connection_with_upgrades(io, svc);
             tokio::select! {
                 _ = served => {}
                 _ = stop.wait_for(|s| *s) => {}
@@ -398,7 +406,8 @@ impl EchoArgs {
     }
 }
 
-/// Runs `gwproxy echo` until Ctrl-C: exit 0 after Ctrl-C, 2 when the address cannot be bound.
+/// Runs `gwproxy echo` until Ctrl-C (SIGINT) or SIGTERM: exit 0 then, 2 when the address
+/// cannot be bound, 1 on other start-up failures.
 pub fn run_cli(args: &EchoArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -432,6 +441,15 @@ pub fn run_cli(args: &EchoArgs) -> ExitCode {
             mode,
             http_port: port,
         };
+        // The signal handlers are installed before the server announces itself, so a
+        // signal sent after the "Starting server" line always stops it cleanly.
+        let stopped = match stop_signal() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("gwproxy echo: installing the signal handler: {e}");
+                return ExitCode::from(1);
+            }
+        };
         let server = match EchoServer::spawn_printing(listener, options).await {
             Ok(s) => s,
             Err(e) => {
@@ -443,15 +461,31 @@ pub fn run_cli(args: &EchoArgs) -> ExitCode {
             "Starting server, listening on {} ({name})",
             server.local_addr()
         );
-        let signal = tokio::signal::ctrl_c().await;
+        stopped.await;
         server.shutdown();
-        match signal {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("gwproxy echo: waiting for Ctrl-C: {e}");
-                ExitCode::from(1)
-            }
+        ExitCode::SUCCESS
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM; the handlers are in place when this returns.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
     })
 }
 

@@ -50,7 +50,10 @@ impl Body for GrpcBody {
         self.data.is_none() && self.trailers.is_none()
     }
 
+    /// Not exact, so that no `content-length` is sent with a gRPC response.
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.data.as_ref().map_or(0, |d| d.len() as u64))
+        let mut hint = SizeHint::new();
+        hint.set_lower(self.data.as_ref().map_or(0, |d| d.len() as u64));
+        hint
     }
 }

@@ -224,7 +224,8 @@ async fn call(
     }
 
     let mut decoder = FrameDecoder::default();
-    let mut messages = Vec::new();
+    let mut first = None;
+    let mut extra = false;
     let mut trailers = HeaderMap::new();
     while let Some(f) = body.frame().await {
         let f = f.map_err(GrpcClientError::Body)?;
@@ -232,7 +233,11 @@ async fn call(
             Ok(data) => {
                 decoder.push(&data);
                 while let Some(m) = decoder.next_frame()? {
-                    messages.push(m);
+                    if first.is_some() {
+                        extra = true;
+                    } else {
+                        first = Some(m);
+                    }
                 }
             }
             Err(f) => {
@@ -274,14 +279,17 @@ async fn call(
     if code != Code::Ok {
         return Ok(reply(code, message, headers, trailers));
     }
-    let [only] = messages.as_slice() else {
-        let n = messages.len();
-        return Ok(reply(
-            Code::Internal,
-            format!("cardinality violation: expected one response message, got {n}"),
-            headers,
-            trailers,
-        ));
+    let only = match first {
+        Some(m) if !extra => m,
+        _ => {
+            let got = if extra { "several" } else { "none" };
+            return Ok(reply(
+                Code::Internal,
+                format!("cardinality violation: expected one response message, got {got}"),
+                headers,
+                trailers,
+            ));
+        }
     };
     if only.compressed {
         return Ok(reply(

@@ -40,6 +40,38 @@ pub fn echo_method_path(method: &str) -> String {
     format!("/{ECHO_SERVICE}/{method}")
 }
 
+/// A body-less ("trailers-only") gRPC response: HTTP `status` (200 for a gRPC-level error),
+/// `content-type: application/grpc`, and `grpc-status` / `grpc-message` in the headers.
+pub fn trailers_only(
+    status: http::StatusCode,
+    code: Code,
+    message: &str,
+) -> http::Response<GrpcBody> {
+    let mut r = http::Response::new(GrpcBody::empty());
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(CONTENT_TYPE),
+    );
+    put_status(h, code, message);
+    r
+}
+
+/// Sets `grpc-status` to `code` and, when `message` is not empty, `grpc-message` to its
+/// percent-encoding (in headers of a trailers-only response, or in trailers).
+pub fn put_status(headers: &mut http::HeaderMap, code: Code, message: &str) {
+    headers.insert(
+        http::HeaderName::from_static("grpc-status"),
+        http::HeaderValue::from(code.as_u32()),
+    );
+    if !message.is_empty()
+        && let Ok(v) = http::HeaderValue::from_str(&encode_grpc_message(message))
+    {
+        headers.insert(http::HeaderName::from_static("grpc-message"), v);
+    }
+}
+
 /// Percent-encodes a `grpc-message` value: bytes outside printable ASCII (0x20–0x7E) and `%`
 /// become `%XX` (gRPC `doc/PROTOCOL-HTTP2.md`, "Status-Message").
 pub fn encode_grpc_message(message: &str) -> String {
@@ -88,6 +120,15 @@ mod tests {
         assert_eq!(e, "unknown method Echo4 for 100%25 %C3%BCnicode%0A");
         assert_eq!(decode_grpc_message(e.as_bytes()), m);
         assert_eq!(decode_grpc_message(b"50%zz%4"), "50%zz%4");
+    }
+
+    #[test]
+    fn trailers_only_response() {
+        let r = trailers_only(http::StatusCode::OK, Code::Unimplemented, "no such method");
+        assert_eq!(r.headers()["grpc-status"], "12");
+        assert_eq!(r.headers()["grpc-message"], "no such method");
+        assert_eq!(r.headers()["content-type"], "application/grpc");
+        assert!(hyper::body::Body::is_end_stream(r.body()));
     }
 
     #[test]

@@ -688,11 +688,44 @@ mod tests {
         ));
     }
 
+    /// Deterministic pseudo-random bytes (xorshift), for robustness checks without a fuzzer.
+    fn noise(seed: u64, len: usize) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let valid = sample().encode_to_vec();
+        for seed in 1..3000u64 {
+            let len = (seed % 97) as usize;
+            let junk = noise(seed, len);
+            let _ = EchoResponse::decode(&junk);
+            let _ = Assertions::decode(&junk);
+            // Valid encodings with a few bytes flipped.
+            let mut m = valid.clone();
+            for (i, b) in noise(seed, 3).into_iter().enumerate() {
+                let at = (seed as usize * 31 + i * 17) % m.len();
+                m[at] ^= b;
+            }
+            if let Ok(d) = EchoResponse::decode(&m) {
+                // Whatever decodes re-encodes to something that decodes the same.
+                assert_eq!(EchoResponse::decode(&d.encode_to_vec()), Ok(d));
+            }
+        }
+    }
+
     #[test]
     fn deep_nesting_is_refused() {
-        // EchoResponse.assertions.context nests two deep; build a long chain of field-1
-        // messages inside EchoResponse → Assertions (field 1 is a string there, so use a raw
-        // chain of embedded messages via the depth argument directly).
+        // These messages nest at most three deep and unknown fields are never descended into,
+        // so the depth guard is a backstop; check it directly.
         let mut r = EchoResponse::default();
         assert_eq!(r.merge(&[], MAX_DEPTH + 1), Err(DecodeError::TooDeep));
     }
