@@ -23,5 +23,8 @@
 pub mod check;
 pub mod conformance;
 pub mod demo;
+pub mod echo;
 pub mod explain;
+pub mod grpc;
+pub mod serve;
 pub mod testbed;

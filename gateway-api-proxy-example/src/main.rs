@@ -7,8 +7,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use gateway_api_proxy_example::check::{self, CheckOptions, Format};
 use gateway_api_proxy_example::conformance::{self, ConformanceOptions, case::Group};
 use gateway_api_proxy_example::demo::{self, DemoOptions};
+use gateway_api_proxy_example::echo;
 use gateway_api_proxy_example::explain::{self, ExplainOptions};
+use gateway_api_proxy_example::serve::{Bind, ConfigSource, Proxy, ServeOptions};
 use gateway_api_types::Channel;
+use std::time::Duration;
 
 /// The reference Gateway API proxy and manifest checker.
 #[derive(Parser, Debug)]
@@ -65,6 +68,42 @@ enum Command {
         headers: Vec<String>,
         /// The request URL; its port (default 80 for http, 443 for https) selects the listener.
         url: Option<String>,
+    },
+    /// Run an echo backend compatible with the conformance suite's echo-basic: HTTP/1.1 and
+    /// h2c (or, with --grpc, the GrpcEcho gRPC service), answering each request with JSON
+    /// describing it. Logs one line per echoed request to stdout; runs until Ctrl-C.
+    Echo(echo::EchoArgs),
+    /// Serve HTTP and gRPC traffic as the manifests say (the reference data plane): one
+    /// socket per Gateway listener port, route tables compiled from the resolved
+    /// configuration, reloaded when the files change. Runs until SIGTERM or Ctrl-C, then
+    /// drains. Exit 1 when the configuration is broken at start, 2 on usage errors.
+    Serve {
+        /// Files or directories of manifests (YAML/JSON).
+        #[arg(long = "config", value_name = "PATH", required = true, num_args = 1..)]
+        config: Vec<PathBuf>,
+        /// The controller whose GatewayClasses are served (default: the only controller the
+        /// configuration's GatewayClasses name).
+        #[arg(long)]
+        controller_name: Option<String>,
+        /// The channel of the CRDs.
+        #[arg(long, value_enum, default_value_t = ChannelArg::Standard)]
+        channel: ChannelArg,
+        /// Remap a listener port to a local address, `PORT=ADDR` (repeatable), e.g.
+        /// `80=127.0.0.1:8080`.
+        #[arg(long = "listen", value_name = "PORT=ADDR")]
+        listen: Vec<String>,
+        /// Address for listener ports without `--listen`.
+        #[arg(long, default_value = "0.0.0.0")]
+        bind_ip: std::net::IpAddr,
+        /// Admin server address (`/healthz`, `/readyz`, `/metrics`, `/config`).
+        #[arg(long, value_name = "ADDR")]
+        admin: Option<std::net::SocketAddr>,
+        /// Log one JSON line per request.
+        #[arg(long)]
+        access_log: bool,
+        /// Poll the configuration files every this many milliseconds (0: no watching).
+        #[arg(long, value_name = "MS", default_value_t = 1000)]
+        watch_interval: u64,
     },
     /// Run upstream's Gateway API conformance cases (HTTP and gRPC data plane) against the
     /// in-process proxy and echo backends on loopback, without a cluster. Prints a table (or
@@ -158,6 +197,49 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Echo(args) => echo::run_cli(&args),
+        Command::Serve {
+            config,
+            controller_name,
+            channel,
+            listen,
+            bind_ip,
+            admin,
+            access_log,
+            watch_interval,
+        } => {
+            let mut overrides = std::collections::BTreeMap::new();
+            for l in &listen {
+                let parsed = l.split_once('=').and_then(|(p, a)| {
+                    Some((p.trim().parse::<u16>().ok()?, a.trim().parse().ok()?))
+                });
+                match parsed {
+                    Some((p, a)) => {
+                        overrides.insert(p, a);
+                    }
+                    None => {
+                        eprintln!("gwproxy serve: --listen {l:?}: expected PORT=IP:PORT");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+            let mut options = ServeOptions::new(
+                ConfigSource::Paths(config),
+                Bind::Ports {
+                    default_ip: bind_ip,
+                    overrides,
+                },
+            );
+            options.controller_name = controller_name;
+            options.channel = match channel {
+                ChannelArg::Standard => Channel::Standard,
+                ChannelArg::Experimental => Channel::Experimental,
+            };
+            options.admin = admin;
+            options.access_log = access_log;
+            options.watch = (watch_interval > 0).then(|| Duration::from_millis(watch_interval));
+            serve_main(options)
+        }
         Command::Check {
             format,
             controller_name,
@@ -318,4 +400,60 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Runs the proxy until SIGTERM or Ctrl-C, then drains.
+fn serve_main(options: ServeOptions) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("gwproxy serve: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(async move {
+        let proxy = match Proxy::start(options).await {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("gwproxy serve: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        for b in proxy.bound() {
+            tracing::info!(
+                port = b.port,
+                addr = %b.addr,
+                tls = b.tls,
+                "listening"
+            );
+        }
+        wait_for_signal().await;
+        tracing::info!("shutting down: draining requests in flight");
+        proxy.shutdown().await;
+        ExitCode::SUCCESS
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

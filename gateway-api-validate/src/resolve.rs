@@ -112,7 +112,7 @@ pub use route::Filters;
 pub use route_table::{
     Filter, gateway_route_table, served_gateway_listeners, served_listeners, to_route_table,
 };
-pub use snapshot::{Key, ObjectKind, ObjectRef, Snapshot, SnapshotError};
+pub use snapshot::{EndpointPort, Key, ObjectKind, ObjectRef, Snapshot, SnapshotError, TargetPort};
 
 /// The Gateway API group.
 pub const GROUP: &str = gateway_api_types::document::GROUP;

@@ -173,6 +173,30 @@ pub struct ServicePort {
     pub name: Option<String>,
     /// `appProtocol`, if any.
     pub app_protocol: Option<String>,
+    /// `targetPort` (a number or a container port name), if given. Kubernetes defaults it to
+    /// `port`.
+    pub target_port: Option<TargetPort>,
+}
+
+/// `targetPort` of a Service port: a number or the name of a container port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetPort {
+    /// A port number.
+    Number(i32),
+    /// A named container port.
+    Name(String),
+}
+
+/// A port of an EndpointSlice (`ports[]`). spec (Kubernetes EndpointSlice): `name` equals the
+/// name of the Service port it serves (empty for an unnamed Service port).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointPort {
+    /// `name` (`None` when absent or empty).
+    pub name: Option<String>,
+    /// `port`, if given.
+    pub port: Option<i32>,
+    /// `appProtocol`, if any.
+    pub app_protocol: Option<String>,
 }
 
 /// The parts of a Service resolution needs.
@@ -195,6 +219,8 @@ pub struct EndpointSlice {
     pub service: Option<String>,
     /// Addresses of endpoints that are ready (`conditions.ready` absent counts as ready).
     pub ready_addresses: Vec<String>,
+    /// `ports` (what a data plane needs to reach the addresses).
+    pub ports: Vec<EndpointPort>,
 }
 
 /// The parts of a Secret resolution needs (never the values beyond what validity checks read).
@@ -535,6 +561,17 @@ impl Snapshot {
                                         .get("appProtocol")
                                         .and_then(Value::as_str)
                                         .map(String::from),
+                                    target_port: match p.get("targetPort") {
+                                        Some(Value::String(n)) => Some(n.parse().map_or_else(
+                                            |_| TargetPort::Name(n.clone()),
+                                            TargetPort::Number,
+                                        )),
+                                        Some(v) => v
+                                            .as_i64()
+                                            .and_then(|n| i32::try_from(n).ok())
+                                            .map(TargetPort::Number),
+                                        None => None,
+                                    },
                                 })
                             })
                             .collect()
@@ -582,6 +619,29 @@ impl Snapshot {
                             .collect()
                     })
                     .unwrap_or_default();
+                let ports = v
+                    .get("ports")
+                    .and_then(Value::as_array)
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| EndpointPort {
+                                name: p
+                                    .get("name")
+                                    .and_then(Value::as_str)
+                                    .filter(|n| !n.is_empty())
+                                    .map(String::from),
+                                port: p
+                                    .get("port")
+                                    .and_then(Value::as_i64)
+                                    .and_then(|n| i32::try_from(n).ok()),
+                                app_protocol: p
+                                    .get("appProtocol")
+                                    .and_then(Value::as_str)
+                                    .map(String::from),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 insert_unique(
                     &mut self.endpoint_slices,
                     ObjectKind::EndpointSlice,
@@ -590,6 +650,7 @@ impl Snapshot {
                         metadata: meta,
                         service,
                         ready_addresses,
+                        ports,
                     },
                 )
             }
@@ -787,6 +848,53 @@ mod tests {
                 .map(String::as_str),
             Some("b")
         );
+    }
+
+    #[test]
+    fn service_target_ports_and_endpoint_slice_ports() {
+        let s = Snapshot::from_objects(&objects(
+            r#"
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: ns1}
+spec:
+  ports:
+  - {name: web, port: 80, targetPort: 8080}
+  - {port: 81, targetPort: http}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: svc-1
+  namespace: ns1
+  labels: {kubernetes.io/service-name: svc}
+addressType: IPv4
+ports:
+- {name: web, port: 8080, appProtocol: kubernetes.io/h2c}
+- {name: "", port: 9}
+endpoints:
+- addresses: [10.0.0.1]
+- addresses: [10.0.0.2]
+  conditions: {ready: false}
+"#,
+        ))
+        .unwrap();
+        let svc = &s.services[&("ns1".to_string(), "svc".to_string())];
+        assert_eq!(svc.ports[0].target_port, Some(TargetPort::Number(8080)));
+        assert_eq!(
+            svc.ports[1].target_port,
+            Some(TargetPort::Name("http".to_string()))
+        );
+        let eps = &s.endpoint_slices[&("ns1".to_string(), "svc-1".to_string())];
+        assert_eq!(eps.ready_addresses, vec!["10.0.0.1".to_string()]);
+        assert_eq!(eps.ports.len(), 2);
+        assert_eq!(eps.ports[0].name.as_deref(), Some("web"));
+        assert_eq!(eps.ports[0].port, Some(8080));
+        assert_eq!(
+            eps.ports[0].app_protocol.as_deref(),
+            Some("kubernetes.io/h2c")
+        );
+        assert_eq!(eps.ports[1].name, None);
     }
 
     #[test]

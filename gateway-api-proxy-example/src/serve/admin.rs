@@ -1,0 +1,180 @@
+//! Metrics (plain atomics) and the admin server: `/healthz`, `/readyz`, `/metrics`
+//! (Prometheus text format), `/config` (JSON).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+use serde_json::json;
+
+use super::Shared;
+
+/// Upper bounds (seconds) of the request duration histogram buckets.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// `gwproxy_requests_total` label values: gateway, route, status code.
+type RequestKey = (Arc<str>, Arc<str>, u16);
+
+/// Counters of the data path.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    requests: Mutex<HashMap<RequestKey, Arc<AtomicU64>>>,
+    buckets: [AtomicU64; BUCKETS.len()],
+    duration_count: AtomicU64,
+    duration_sum_micros: AtomicU64,
+    /// Backend connection failures, timeouts and protocol errors.
+    pub backend_errors: AtomicU64,
+    /// Configurations refused (at reload).
+    pub config_errors: AtomicU64,
+}
+
+impl Metrics {
+    /// Records one answered request.
+    pub fn record(&self, gateway: &str, route: &str, code: u16, elapsed: Duration) {
+        let counter = {
+            let mut map = self
+                .requests
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let key = (Arc::<str>::from(gateway), Arc::<str>::from(route), code);
+            map.entry(key).or_default().clone()
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let secs = elapsed.as_secs_f64();
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                self.buckets[i].fetch_add(1, Ordering::Relaxed);
+                break;
+            }
+        }
+        self.duration_count.fetch_add(1, Ordering::Relaxed);
+        self.duration_sum_micros.fetch_add(
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self, generation: u64) -> String {
+        let mut s = String::new();
+        s.push_str(
+            "# HELP gwproxy_requests_total Requests answered, by Gateway, Route and status code.\n",
+        );
+        s.push_str("# TYPE gwproxy_requests_total counter\n");
+        let mut rows: Vec<(String, String, u16, u64)> = self
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|((g, r, c), v)| (g.to_string(), r.to_string(), *c, v.load(Ordering::Relaxed)))
+            .collect();
+        rows.sort();
+        for (g, r, c, v) in rows {
+            let _ = writeln!(
+                s,
+                "gwproxy_requests_total{{gateway=\"{}\",route=\"{}\",code=\"{c}\"}} {v}",
+                escape(&g),
+                escape(&r)
+            );
+        }
+        s.push_str("# HELP gwproxy_request_duration_seconds Time to answer a request (response headers).\n");
+        s.push_str("# TYPE gwproxy_request_duration_seconds histogram\n");
+        let mut cumulative = 0;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            cumulative += self.buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(
+                s,
+                "gwproxy_request_duration_seconds_bucket{{le=\"{b}\"}} {cumulative}"
+            );
+        }
+        let count = self.duration_count.load(Ordering::Relaxed);
+        let _ = writeln!(
+            s,
+            "gwproxy_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}"
+        );
+        let _ = writeln!(
+            s,
+            "gwproxy_request_duration_seconds_sum {}",
+            self.duration_sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(s, "gwproxy_request_duration_seconds_count {count}");
+        s.push_str(
+            "# HELP gwproxy_backend_errors_total Backend connection failures and timeouts.\n",
+        );
+        s.push_str("# TYPE gwproxy_backend_errors_total counter\n");
+        let _ = writeln!(
+            s,
+            "gwproxy_backend_errors_total {}",
+            self.backend_errors.load(Ordering::Relaxed)
+        );
+        s.push_str(
+            "# HELP gwproxy_config_generation Generation of the configuration being served.\n",
+        );
+        s.push_str("# TYPE gwproxy_config_generation gauge\n");
+        let _ = writeln!(s, "gwproxy_config_generation {generation}");
+        s.push_str("# HELP gwproxy_config_errors_total Configurations refused at reload.\n");
+        s.push_str("# TYPE gwproxy_config_errors_total counter\n");
+        let _ = writeln!(
+            s,
+            "gwproxy_config_errors_total {}",
+            self.config_errors.load(Ordering::Relaxed)
+        );
+        s
+    }
+}
+
+fn escape(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn text(status: u16, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::OK);
+    if let Ok(v) = http::HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(http::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+/// Answers one admin request.
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+    let state = shared.state.load();
+    Ok(match req.uri().path() {
+        "/healthz" => text(200, "text/plain", "ok\n".into()),
+        "/readyz" => text(200, "text/plain", "ready\n".into()),
+        "/metrics" => text(
+            200,
+            "text/plain; version=0.0.4",
+            shared.metrics.render(state.generation),
+        ),
+        "/config" => {
+            let last_error = shared
+                .last_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            let body = json!({
+                "generation": state.generation,
+                "lastError": last_error,
+                "listeners": state.routes,
+                "routes": state.resolved_routes,
+                "objects": state.statuses,
+            });
+            text(200, "application/json", format!("{body}\n"))
+        }
+        _ => text(404, "text/plain", "not found\n".into()),
+    })
+}

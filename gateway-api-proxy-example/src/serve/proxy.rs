@@ -1,0 +1,696 @@
+//! The request path: lookup, filters, backend pick, forwarding.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode, Uri, Version};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::{Body as _, Incoming};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+
+use super::table::{Backend, Rule, RuleFilter};
+use super::{ConnInfo, Failover, Limits, Shared};
+
+/// Errors of bodies in either direction.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The body type of forwarded requests and of responses.
+pub(crate) type Body = UnsyncBoxBody<Bytes, BoxError>;
+
+fn empty() -> Body {
+    Empty::new()
+        .map_err(|e: Infallible| match e {})
+        .boxed_unsync()
+}
+
+fn full(b: impl Into<Bytes>) -> Body {
+    Full::new(b.into())
+        .map_err(|e: Infallible| match e {})
+        .boxed_unsync()
+}
+
+fn incoming(b: Incoming) -> Body {
+    b.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync()
+}
+
+/// gRPC status codes the proxy itself answers with.
+mod grpc_status {
+    /// `UNIMPLEMENTED`: no GRPCRoute (or HTTPRoute) matches.
+    pub const UNIMPLEMENTED: u8 = 12;
+    /// `UNAVAILABLE`: the backend cannot be used or reached.
+    pub const UNAVAILABLE: u8 = 14;
+    /// `DEADLINE_EXCEEDED`.
+    pub const DEADLINE_EXCEEDED: u8 = 4;
+}
+
+/// Pooled upstream clients.
+pub(crate) struct Upstream {
+    http1: Client<HttpConnector, Body>,
+    h2: Mutex<HashMap<SocketAddr, hyper::client::conn::http2::SendRequest<Body>>>,
+    failover: Failover,
+    connect_timeout: Duration,
+}
+
+/// Why forwarding failed.
+#[derive(Debug)]
+enum UpstreamError {
+    /// The connection could not be made (502, endpoint skipped for a while).
+    Connect(String),
+    /// Anything else (502).
+    Other(String),
+}
+
+impl Upstream {
+    pub(crate) fn new(limits: &Limits) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(limits.connect_timeout));
+        let http1 = Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(connector);
+        Self {
+            http1,
+            h2: Mutex::new(HashMap::new()),
+            failover: Failover::default(),
+            connect_timeout: limits.connect_timeout,
+        }
+    }
+
+    async fn h2_sender(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<hyper::client::conn::http2::SendRequest<Body>, UpstreamError> {
+        let cached = self
+            .h2
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&addr)
+            .cloned();
+        if let Some(s) = cached
+            && !s.is_closed()
+            && s.is_ready()
+        {
+            return Ok(s);
+        }
+        let stream =
+            tokio::time::timeout(self.connect_timeout, tokio::net::TcpStream::connect(addr))
+                .await
+                .map_err(|_| UpstreamError::Connect(format!("connect to {addr}: timed out")))?
+                .map_err(|e| UpstreamError::Connect(format!("connect to {addr}: {e}")))?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| UpstreamError::Connect(format!("h2c handshake with {addr}: {e}")))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        self.h2
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(addr, sender.clone());
+        Ok(sender)
+    }
+
+    async fn send(
+        &self,
+        addr: SocketAddr,
+        h2: bool,
+        mut req: Request<Body>,
+    ) -> Result<Response<Incoming>, UpstreamError> {
+        if h2 {
+            let mut sender = self.h2_sender(addr).await?;
+            *req.version_mut() = Version::HTTP_2;
+            // :authority comes from the URI; Host must not be sent as well.
+            req.headers_mut().remove(header::HOST);
+            sender
+                .send_request(req)
+                .await
+                .map_err(|e| UpstreamError::Other(format!("h2c request to {addr}: {e}")))
+        } else {
+            *req.version_mut() = Version::HTTP_11;
+            self.http1.request(req).await.map_err(|e| {
+                if e.is_connect() {
+                    UpstreamError::Connect(format!("connect to {addr}: {e}"))
+                } else {
+                    UpstreamError::Other(format!("request to {addr}: {e}"))
+                }
+            })
+        }
+    }
+}
+
+/// The hyper service of one connection.
+pub(crate) fn service(
+    shared: Arc<Shared>,
+    conn: Arc<ConnInfo>,
+) -> impl hyper::service::Service<
+    Request<Incoming>,
+    Response = Response<Body>,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response<Body>, Infallible>> + Send,
+> + Clone {
+    hyper::service::service_fn(move |req| {
+        let shared = shared.clone();
+        let conn = conn.clone();
+        async move { Ok(handle(shared, conn, req).await) }
+    })
+}
+
+fn is_grpc(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+}
+
+/// A response made by the proxy itself. gRPC requests get a trailers-only response with the
+/// gRPC status matching the HTTP status.
+fn local(status: StatusCode, grpc: bool) -> Response<Body> {
+    if grpc {
+        let code = match status {
+            StatusCode::NOT_FOUND => grpc_status::UNIMPLEMENTED,
+            StatusCode::GATEWAY_TIMEOUT => grpc_status::DEADLINE_EXCEEDED,
+            _ => grpc_status::UNAVAILABLE,
+        };
+        let mut r = Response::new(empty());
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/grpc"),
+        );
+        r.headers_mut()
+            .insert("grpc-status", HeaderValue::from(u16::from(code)));
+        r.headers_mut().insert(
+            "grpc-message",
+            HeaderValue::from_str(status.canonical_reason().unwrap_or("error"))
+                .unwrap_or(HeaderValue::from_static("error")),
+        );
+        return r;
+    }
+    let mut r = Response::new(full(format!(
+        "{} {}\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// Headers that describe one connection and are never forwarded (RFC 9110 section 7.6.1),
+/// plus those named in `Connection`.
+fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te_trailers: bool) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .collect();
+    for n in named {
+        headers.remove(n);
+    }
+    let te_trailers = keep_te_trailers
+        && headers
+            .get(header::TE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim().eq_ignore_ascii_case("trailers"))
+            });
+    for n in [
+        header::CONNECTION,
+        header::TE,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+        header::PROXY_AUTHORIZATION,
+        header::PROXY_AUTHENTICATE,
+        header::TRAILER,
+    ] {
+        headers.remove(n);
+    }
+    headers.remove("keep-alive");
+    headers.remove("proxy-connection");
+    if te_trailers {
+        headers.insert(header::TE, HeaderValue::from_static("trailers"));
+    }
+}
+
+/// What the access log and metrics record.
+struct Outcome {
+    gateway: String,
+    route: String,
+    backend: String,
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    conn: Arc<ConnInfo>,
+    req: Request<Incoming>,
+) -> Response<Body> {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let mut outcome = Outcome {
+        gateway: String::new(),
+        route: String::new(),
+        backend: String::new(),
+    };
+    let response = route(&shared, &conn, req, &mut outcome).await;
+    let elapsed = start.elapsed();
+    let code = response.status().as_u16();
+    shared
+        .metrics
+        .record(&outcome.gateway, &outcome.route, code, elapsed);
+    if shared.access_log {
+        let line = serde_json::json!({
+            "client": conn.peer.to_string(),
+            "method": method.as_str(),
+            "path": path,
+            "status": code,
+            "gateway": outcome.gateway,
+            "route": outcome.route,
+            "backend": outcome.backend,
+            "duration_us": u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+        });
+        tracing::info!(target: "gwproxy::access", "{line}");
+    }
+    response
+}
+
+/// The request's authority: `:authority` / absolute-form URI, else `Host`.
+fn authority(parts: &http::request::Parts) -> Option<String> {
+    parts
+        .uri
+        .authority()
+        .map(|a| {
+            a.as_str()
+                .rsplit_once('@')
+                .map_or(a.as_str(), |(_, h)| h)
+                .to_owned()
+        })
+        .or_else(|| {
+            parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        })
+}
+
+fn host_only(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split_once(']').map_or(authority, |(h, _)| h);
+    }
+    authority
+        .rsplit_once(':')
+        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(authority, |(h, _)| h)
+}
+
+async fn route(
+    shared: &Arc<Shared>,
+    conn: &ConnInfo,
+    req: Request<Incoming>,
+    outcome: &mut Outcome,
+) -> Response<Body> {
+    let state = shared.state.load_full();
+    let (mut parts, body) = req.into_parts();
+    let grpc = is_grpc(&parts.headers);
+    let Some(table) = state.tables.get(&conn.key.gateway) else {
+        return local(StatusCode::NOT_FOUND, grpc);
+    };
+    let port = conn.key.port;
+    let authority = authority(&parts).unwrap_or_default();
+
+    // spec (GatewayHTTPSListenerDetectMisdirectedRequests): on an HTTPS port, a request
+    // whose host selects another listener than the SNI did is misdirected: 421.
+    if conn.tls {
+        let host_listener = super::table::select_listener(
+            table
+                .listeners
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.port == port && l.https)
+                .map(|(i, l)| (i, l.hostname.as_deref())),
+            Some(host_only(&authority)),
+        );
+        if host_listener != conn.sni_listener {
+            return local(StatusCode::MISDIRECTED_REQUEST, grpc);
+        }
+    }
+
+    let Some(m) = table.matcher.lookup_parts(port, &parts) else {
+        return local(StatusCode::NOT_FOUND, grpc);
+    };
+    if let Some(l) = table.listeners.get(m.listener.index) {
+        outcome.gateway.clone_from(&l.gateway);
+    }
+    let Some(rule) = m.filters.first() else {
+        return local(StatusCode::NOT_FOUND, grpc);
+    };
+    outcome.route.clone_from(&rule.route);
+    let scheme = if conn.tls { "https" } else { "http" };
+    let matched_prefix = rule.matched_prefix(m.match_index).to_owned();
+
+    // Filters, in the order written.
+    let origin = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut response_mods = Vec::new();
+    let mut cors_headers = Vec::new();
+    let mut mirrors = Vec::new();
+    let mut new_host: Option<String> = None;
+    let mut new_path: Option<String> = None;
+    for f in &rule.filters {
+        match f {
+            RuleFilter::RequestHeaders(h) => h.apply(&mut parts.headers),
+            RuleFilter::ResponseHeaders(h) => response_mods.push(h),
+            RuleFilter::Redirect(r) => {
+                let input = super::filters::RedirectInput {
+                    scheme,
+                    host: host_only(&authority),
+                    listener_port: port,
+                    path: parts.uri.path(),
+                    query: parts.uri.query(),
+                    matched_prefix: &matched_prefix,
+                };
+                let location = r.location(&input);
+                let mut resp = Response::new(empty());
+                *resp.status_mut() = StatusCode::from_u16(r.status).unwrap_or(StatusCode::FOUND);
+                if let Ok(v) = HeaderValue::from_str(&location) {
+                    resp.headers_mut().insert(header::LOCATION, v);
+                }
+                for h in &response_mods {
+                    h.apply(resp.headers_mut());
+                }
+                return resp;
+            }
+            RuleFilter::Rewrite(r) => {
+                if let Some(h) = &r.hostname {
+                    new_host = Some(h.clone());
+                }
+                if let Some(p) = &r.path {
+                    new_path = Some(p.apply(parts.uri.path(), &matched_prefix));
+                }
+            }
+            RuleFilter::Mirror(m) => mirrors.push(m),
+            RuleFilter::Cors(c) => {
+                let Some(origin) = &origin else { continue };
+                let preflight = parts.method == Method::OPTIONS
+                    && parts.headers.contains_key("access-control-request-method");
+                if preflight {
+                    let answer = c.preflight(origin, &parts.headers);
+                    let mut resp = Response::new(empty());
+                    *resp.status_mut() = StatusCode::NO_CONTENT;
+                    for (n, v) in answer.headers {
+                        resp.headers_mut().insert(n, v);
+                    }
+                    return resp;
+                }
+                cors_headers.extend(c.actual(origin).headers);
+            }
+        }
+    }
+
+    // Backend.
+    let Some(backend) = m.backends.pick(fastrand::u64(..)) else {
+        // spec: no backend with a weight (or no backendRefs): 500.
+        return local(StatusCode::INTERNAL_SERVER_ERROR, grpc);
+    };
+    let backend: Arc<Backend> = backend.clone();
+    outcome.backend.clone_from(&backend.label);
+    if backend.invalid.is_some() {
+        return local(StatusCode::INTERNAL_SERVER_ERROR, grpc);
+    }
+    if backend.endpoints.is_empty() {
+        return local(StatusCode::SERVICE_UNAVAILABLE, grpc);
+    }
+    for f in &backend.filters {
+        match f {
+            RuleFilter::RequestHeaders(h) => h.apply(&mut parts.headers),
+            RuleFilter::ResponseHeaders(h) => response_mods.push(h),
+            _ => {}
+        }
+    }
+
+    // The forwarded request head.
+    let original_authority = authority.clone();
+    let out_authority = new_host.unwrap_or(original_authority);
+    let path_and_query = match (&new_path, parts.uri.query()) {
+        (Some(p), Some(q)) => format!("{p}?{q}"),
+        (Some(p), None) => p.clone(),
+        (None, _) => parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+    };
+    strip_hop_by_hop(&mut parts.headers, true);
+    let peer_ip = conn.peer.ip().to_string();
+    let xff = match parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(prev) => format!("{prev}, {peer_ip}"),
+        None => peer_ip,
+    };
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        parts.headers.insert("x-forwarded-for", v);
+    }
+    parts.headers.insert(
+        "x-forwarded-proto",
+        HeaderValue::from_static(if conn.tls { "https" } else { "http" }),
+    );
+    if let Ok(v) = HeaderValue::from_str(&out_authority) {
+        parts.headers.insert(header::HOST, v);
+    }
+    let h2 = backend.h2c || grpc;
+    let head = Head {
+        method: parts.method.clone(),
+        authority: out_authority,
+        path_and_query,
+        headers: parts.headers,
+    };
+
+    // Mirrors: copies of bodiless requests, fire and forget.
+    let body_empty = body.is_end_stream();
+    for mirror in mirrors {
+        if !body_empty || mirror.backend.endpoints.is_empty() {
+            continue;
+        }
+        if mirror.share < 1.0 && fastrand::f64() >= mirror.share {
+            continue;
+        }
+        let Some(addr) = pick_endpoint(&shared.upstream.failover, &mirror.backend) else {
+            continue;
+        };
+        let h2 = mirror.backend.h2c || grpc;
+        let Some(req) = head.request_to(addr, h2, empty()) else {
+            continue;
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            if let Ok(r) = shared.upstream.send(addr, h2, req).await {
+                // Drain the mirror's answer so the connection can be reused.
+                let _ = r.into_body().collect().await;
+            }
+        });
+    }
+
+    let attempt = forward(shared, &backend, h2, &head, rule, body, body_empty);
+    let result = match rule.request_timeout {
+        Some(t) => tokio::time::timeout(t, attempt)
+            .await
+            .unwrap_or(Err(StatusCode::GATEWAY_TIMEOUT)),
+        None => attempt.await,
+    };
+    let mut resp = match result {
+        Ok(r) => r.map(incoming),
+        Err(status) => {
+            if status != StatusCode::SERVICE_UNAVAILABLE {
+                shared
+                    .metrics
+                    .backend_errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            return local(status, grpc);
+        }
+    };
+    if resp.version() != Version::HTTP_2 {
+        strip_hop_by_hop(resp.headers_mut(), false);
+    }
+    *resp.version_mut() = Version::HTTP_11;
+    for h in response_mods {
+        h.apply(resp.headers_mut());
+    }
+    for (n, v) in cors_headers {
+        resp.headers_mut().insert(n, v);
+    }
+    resp
+}
+
+/// The forwarded request head, reusable for retries and mirrors.
+struct Head {
+    method: Method,
+    authority: String,
+    path_and_query: String,
+    headers: HeaderMap,
+}
+
+impl Head {
+    fn request(&self, addr: SocketAddr, body: Body) -> Option<Request<Body>> {
+        // HTTP/1.1 upstreams connect to the URI's authority (the endpoint) and keep the Host
+        // header; h2c upstreams get `:authority` from the URI, so it carries the original
+        // authority there (the connection is made to `addr` regardless).
+        let _ = addr;
+        let uri: Uri = format!("http://{}{}", self.authority, self.path_and_query)
+            .parse()
+            .ok()?;
+        let mut req = Request::new(body);
+        *req.method_mut() = self.method.clone();
+        *req.uri_mut() = uri;
+        *req.headers_mut() = self.headers.clone();
+        Some(req)
+    }
+
+    fn request_to(&self, addr: SocketAddr, h2: bool, body: Body) -> Option<Request<Body>> {
+        if h2 {
+            return self.request(addr, body);
+        }
+        let uri: Uri = format!("http://{addr}{}", self.path_and_query)
+            .parse()
+            .ok()?;
+        let mut req = Request::new(body);
+        *req.method_mut() = self.method.clone();
+        *req.uri_mut() = uri;
+        *req.headers_mut() = self.headers.clone();
+        Some(req)
+    }
+}
+
+/// An endpoint not marked down (any endpoint when all are).
+fn pick_endpoint(failover: &Failover, backend: &Backend) -> Option<SocketAddr> {
+    let n = backend.endpoints.len();
+    if n == 0 {
+        return None;
+    }
+    let start = fastrand::usize(..n);
+    if failover.is_empty() {
+        return backend.endpoints.get(start).copied();
+    }
+    (0..n)
+        .map(|i| backend.endpoints[(start + i) % n])
+        .find(|a| !failover.is_down(a))
+        .or_else(|| backend.endpoints.get(start).copied())
+}
+
+async fn forward(
+    shared: &Arc<Shared>,
+    backend: &Backend,
+    h2: bool,
+    head: &Head,
+    rule: &Rule,
+    body: Incoming,
+    body_empty: bool,
+) -> Result<Response<Incoming>, StatusCode> {
+    let upstream = &shared.upstream;
+    let retry = rule.retry.as_ref().filter(|_| body_empty);
+    let connect_tries = if body_empty {
+        backend.endpoints.len().max(1)
+    } else {
+        1
+    };
+    let max_attempts = 1 + retry.map_or(0, |r| r.attempts as usize);
+    let mut body = Some(body);
+    let mut last = StatusCode::BAD_GATEWAY;
+    let mut attempts = 0;
+    let mut connect_failures = 0;
+    while attempts < max_attempts {
+        if attempts > 0
+            && let Some(r) = retry
+            && !r.backoff.is_zero()
+        {
+            tokio::time::sleep(r.backoff).await;
+        }
+        let Some(addr) = pick_endpoint(&upstream.failover, backend) else {
+            return Err(StatusCode::SERVICE_UNAVAILABLE);
+        };
+        let req_body = match body.take() {
+            Some(b) if !body_empty => incoming(b),
+            _ => empty(),
+        };
+        let Some(req) = head.request_to(addr, h2, req_body) else {
+            return Err(StatusCode::BAD_REQUEST);
+        };
+        let sent = upstream.send(addr, h2, req);
+        let result = match rule.backend_timeout {
+            Some(t) => match tokio::time::timeout(t, sent).await {
+                Ok(r) => r,
+                Err(_) => {
+                    last = StatusCode::GATEWAY_TIMEOUT;
+                    attempts += 1;
+                    if retry.is_none() {
+                        break;
+                    }
+                    continue;
+                }
+            },
+            None => sent.await,
+        };
+        match result {
+            Ok(resp) => {
+                let code = resp.status().as_u16();
+                if let Some(r) = retry
+                    && r.codes.contains(&code)
+                    && attempts + 1 < max_attempts
+                {
+                    attempts += 1;
+                    last = resp.status();
+                    continue;
+                }
+                return Ok(resp);
+            }
+            Err(UpstreamError::Connect(e)) => {
+                tracing::debug!(error = %e, "backend connection failed");
+                upstream.failover.mark(addr, shared.limits.failover_period);
+                last = StatusCode::BAD_GATEWAY;
+                connect_failures += 1;
+                // A connection failure before anything was sent: try another endpoint.
+                if connect_failures < connect_tries {
+                    continue;
+                }
+                attempts += 1;
+                if retry.is_none() {
+                    break;
+                }
+            }
+            Err(UpstreamError::Other(e)) => {
+                tracing::debug!(error = %e, "backend request failed");
+                last = StatusCode::BAD_GATEWAY;
+                attempts += 1;
+                if retry.is_none() || !body_empty {
+                    break;
+                }
+            }
+        }
+    }
+    Err(last)
+}
