@@ -2,7 +2,7 @@
 //! under `conformance/cases/`) run against the in-process proxy, without a cluster.
 //!
 //! Per test: the base manifests plus the test's manifests (placeholders filled) are served by a
-//! fresh [`Proxy`] bound per Gateway on loopback (`Bind::PerGateway`); the echo Deployments of
+//! fresh [`Proxy`](crate::serve::Proxy) bound per Gateway on loopback (`Bind::PerGateway`); the echo Deployments of
 //! the base manifests run once, in process ([`crate::testbed`]), and reach the proxy as
 //! EndpointSlices. The runner waits until the test's Gateways and Routes are Accepted in the
 //! proxy's resolution, then sends every case the way upstream's harness does
