@@ -16,7 +16,7 @@ use std::time::Duration;
 use gateway_api_types::GatewayObject;
 
 use crate::check::{InputError, read_sources};
-use crate::conformance::http::{WireRequest, round_trip};
+use crate::conformance::http::{Transport, WireRequest, round_trip};
 use crate::grpc;
 use crate::serve::{Bind, ConfigSource, Proxy, ServeOptions};
 use crate::testbed::{self, Testbed};
@@ -285,6 +285,7 @@ async fn send_probe(probe: &Probe, addr: SocketAddr) -> (String, bool) {
             headers,
         } => {
             let req = WireRequest {
+                transport: Transport::Http1,
                 method: method.clone(),
                 host: host.clone(),
                 path: path.clone(),

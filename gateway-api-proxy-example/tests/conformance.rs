@@ -79,3 +79,32 @@ async fn http_and_grpc_conformance() {
         );
     }
 }
+
+/// The HTTPS part of the tls-l4 group the harness runs: HTTPS listeners with SNI, misdirected
+/// requests over HTTP/2 (421), redirects from HTTPS, and an h2c client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn https_listener_conformance() {
+    let mut options = ConformanceOptions::new(suite());
+    options.tests = [
+        "HTTPRouteHTTPSListener",
+        "HTTPRouteHTTPSListenerDetectMisdirectedRequests",
+        "HTTPRouteRedirectPortAndScheme",
+        "HTTPRouteBackendProtocolH2C",
+    ]
+    .map(String::from)
+    .to_vec();
+    options.case_timeout = Duration::from_secs(15);
+    let result = tokio::time::timeout(Duration::from_secs(300), conformance::run(options))
+        .await
+        .expect("the run did not finish within 5 minutes")
+        .expect("the run could not start");
+    println!("{}", result.render_text());
+    assert_eq!(result.tests.len(), 4);
+    let cases: usize = result.tests.iter().map(|t| t.cases_passed).sum();
+    assert_eq!(cases, 34, "{}", result.render_text());
+    assert!(
+        result.tests.iter().all(|t| t.outcome == Outcome::Pass),
+        "{}",
+        result.render_text()
+    );
+}

@@ -16,9 +16,28 @@ use super::case::{Case, ExpectedRequest};
 /// Largest response body read (echo JSON is a few KiB).
 const MAX_BODY: usize = 1 << 20;
 
+/// How a request travels (`request.protocol`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Cleartext HTTP/1.1 (`HTTP`, the default).
+    Http1,
+    /// Cleartext HTTP/2 with prior knowledge (`H2C_PRIOR_KNOWLEDGE`).
+    H2c,
+    /// TLS with this server name, trusting the suite's test CA; HTTP/2 (ALPN `h2`) when `h2`
+    /// (`HTTP/2`), else HTTP/1.1 (`HTTPS`).
+    Tls {
+        /// SNI.
+        server_name: String,
+        /// Whether HTTP/2 is used.
+        h2: bool,
+    },
+}
+
 /// A request as the harness sends it (after defaults).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WireRequest {
+    /// How it travels.
+    pub transport: Transport,
     /// Method.
     pub method: String,
     /// `Host` header.
@@ -122,7 +141,20 @@ pub fn make_request(case: &Case, default_host: &str, extra_query: Option<&str>) 
         .map(|(k, v)| format!("{k}:{v}"))
         .collect();
     headers.push(("X-Echo-Set-Header".into(), set.join(",")));
+    let transport = match r.protocol.as_deref() {
+        Some("HTTPS") | Some("HTTP/2") => Transport::Tls {
+            server_name: r
+                .sni
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| host.split(':').next().unwrap_or_default().to_string()),
+            h2: r.protocol.as_deref() == Some("HTTP/2"),
+        },
+        Some("H2C_PRIOR_KNOWLEDGE") => Transport::H2c,
+        _ => Transport::Http1,
+    };
     WireRequest {
+        transport,
         method: r.method.clone().unwrap_or_else(|| "GET".into()),
         host,
         path,
@@ -155,14 +187,24 @@ async fn round_trip_inner(
         .await
         .map_err(|e| transport(&e))?;
     let _ = stream.set_nodelay(true);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| transport(&e))?;
-    let conn_task = tokio::spawn(conn);
-    let mut builder = http::Request::builder()
-        .method(req.method.as_str())
-        .uri(req.path.as_str())
-        .header(http::header::HOST, req.host.as_str());
+    let h2 = matches!(
+        req.transport,
+        Transport::H2c | Transport::Tls { h2: true, .. }
+    );
+    let mut builder = http::Request::builder().method(req.method.as_str());
+    builder = if h2 {
+        // HTTP/2: the host travels as `:authority`, taken from the absolute URI.
+        let scheme = if matches!(req.transport, Transport::H2c) {
+            "http"
+        } else {
+            "https"
+        };
+        builder.uri(format!("{scheme}://{}{}", req.host, req.path))
+    } else {
+        builder
+            .uri(req.path.as_str())
+            .header(http::header::HOST, req.host.as_str())
+    };
     for (k, v) in &req.headers {
         builder = builder.header(k.as_str(), v.as_str());
     }
@@ -175,17 +217,20 @@ async fn round_trip_inner(
             .boxed(),
     };
     let request = builder.body(body).map_err(|e| transport(&e))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| transport(&e))?;
-    let (parts, body) = response.into_parts();
-    let body = Limited::new(body, MAX_BODY)
-        .collect()
-        .await
-        .map_err(|e| transport(&e))?
-        .to_bytes();
-    conn_task.abort();
+    let (parts, body) = match &req.transport {
+        Transport::Http1 => send(TokioIo::new(stream), request, false).await?,
+        Transport::H2c => send(TokioIo::new(stream), request, true).await?,
+        Transport::Tls { server_name, h2 } => {
+            let config = super::tls::client_config(*h2).map_err(RoundTripError::Transport)?;
+            let name = rustls_pki_types::ServerName::try_from(server_name.clone())
+                .map_err(|e| transport(&e))?;
+            let tls = tokio_rustls::TlsConnector::from(config)
+                .connect(name, stream)
+                .await
+                .map_err(|e| RoundTripError::Transport(format!("TLS handshake: {e}")))?;
+            send(TokioIo::new(tls), request, *h2).await?
+        }
+    };
 
     let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in &parts.headers {
@@ -227,6 +272,57 @@ async fn round_trip_inner(
             redirect,
         },
     ))
+}
+
+type Body = http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>;
+
+/// Sends one request over `io` (HTTP/1.1 or HTTP/2) and reads the whole (bounded) body.
+async fn send<T>(
+    io: TokioIo<T>,
+    request: http::Request<Body>,
+    h2: bool,
+) -> Result<(http::response::Parts, Bytes), RoundTripError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let transport = |e: &dyn std::fmt::Display| RoundTripError::Transport(e.to_string());
+    if h2 {
+        let (mut sender, conn) =
+            hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), io)
+                .await
+                .map_err(|e| transport(&e))?;
+        let task = tokio::spawn(conn);
+        let r = sender.send_request(request).await;
+        let r = match r {
+            Ok(resp) => read(resp).await,
+            Err(e) => Err(transport(&e)),
+        };
+        task.abort();
+        r
+    } else {
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|e| transport(&e))?;
+        let task = tokio::spawn(conn);
+        let r = match sender.send_request(request).await {
+            Ok(resp) => read(resp).await,
+            Err(e) => Err(transport(&e)),
+        };
+        task.abort();
+        r
+    }
+}
+
+async fn read(
+    resp: http::Response<hyper::body::Incoming>,
+) -> Result<(http::response::Parts, Bytes), RoundTripError> {
+    let (parts, body) = resp.into_parts();
+    let body = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map_err(|e| RoundTripError::Transport(e.to_string()))?
+        .to_bytes();
+    Ok((parts, body))
 }
 
 /// Go's `resp.Proto` spelling of a version.
@@ -489,7 +585,13 @@ pub fn compare(
             .scheme
             .clone()
             .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "http".into());
+            .unwrap_or_else(|| {
+                if matches!(req.transport, Transport::Tls { .. }) {
+                    "https".into()
+                } else {
+                    "http".into()
+                }
+            });
         if scheme != got.scheme {
             return Err(format!(
                 "expected redirected scheme to be {scheme:?}, got {:?}",
@@ -555,6 +657,47 @@ mod tests {
             r.headers
                 .contains(&("X-Echo-Set-Header".into(), "X-A:1".into()))
         );
+    }
+
+    #[test]
+    fn protocol_selects_the_transport() {
+        let mut c = case("/");
+        c.request.host = Some("second-example.org".into());
+        assert_eq!(make_request(&c, "h", None).transport, Transport::Http1);
+        c.request.protocol = Some("HTTPS".into());
+        assert_eq!(
+            make_request(&c, "h", None).transport,
+            Transport::Tls {
+                server_name: "second-example.org".into(),
+                h2: false
+            }
+        );
+        c.request.protocol = Some("HTTP/2".into());
+        c.request.sni = Some("example.org".into());
+        assert_eq!(
+            make_request(&c, "h", None).transport,
+            Transport::Tls {
+                server_name: "example.org".into(),
+                h2: true
+            }
+        );
+        c.request.protocol = Some("H2C_PRIOR_KNOWLEDGE".into());
+        assert_eq!(make_request(&c, "h", None).transport, Transport::H2c);
+    }
+
+    #[test]
+    fn https_redirects_default_to_the_https_scheme() {
+        let mut c = case("/r");
+        c.request.protocol = Some("HTTPS".into());
+        c.request.host = Some("example.org".into());
+        c.response.status_codes = vec![302];
+        c.redirect_request = Some(RedirectRequest::default());
+        let r = make_request(&c, "h", None);
+        let mut res = ok(302);
+        res.redirect = Some(parse_location("https://example.org/r", "x").unwrap());
+        assert_eq!(compare(&c, &r, None, &Captured::default(), &res), Ok(()));
+        res.redirect = Some(parse_location("http://example.org/r", "x").unwrap());
+        assert!(compare(&c, &r, None, &Captured::default(), &res).is_err());
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod case;
 pub mod http;
 pub mod report;
 mod runner;
+pub mod tls;
 
 pub use runner::{ConformanceError, ConformanceOptions, run};
 
