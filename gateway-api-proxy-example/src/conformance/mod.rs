@@ -11,6 +11,7 @@
 //! `conformance/README.md` for the case schema.
 
 pub mod case;
+pub mod conditions;
 pub mod http;
 pub mod report;
 mod runner;

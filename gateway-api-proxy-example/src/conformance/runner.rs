@@ -314,7 +314,7 @@ async fn run_test(shared: &Shared, test: &TestFile) -> TestResult {
     }
     let mut result = skipped(test, "");
     match run_test_inner(shared, test, &mut result).await {
-        Ok(()) if result.cases_failed == 0 => {
+        Ok(()) if result.failures.is_empty() => {
             result.outcome = Outcome::Pass;
         }
         Ok(()) => {
@@ -519,6 +519,10 @@ async fn run_cases(
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
+    // The status assertions (`conditions:`), as upstream's helpers check them.
+    result
+        .failures
+        .extend(super::conditions::failures(test, &proxy.resolution()));
     let default_gw = test
         .gateways
         .iter()
