@@ -749,8 +749,9 @@ async fn percentage_mirror(
     let mut last = String::new();
     for _ in 0..ROUNDS {
         let id = format!("gateway-api-conformance-request-id={}", uuid());
-        let req = make_request(case, default_host, Some(&id));
-        let sent = send_many(&shared.options, &req, addr, REQUESTS, 10).await;
+        let (req, expected_path) = build_request(case, default_host, Some(&id));
+        let judge = Some((Arc::new(case.clone()), expected_path));
+        let sent = send_many(&shared.options, &req, addr, REQUESTS, 10, judge).await;
         if let Some(e) = sent.iter().find_map(|r| r.as_ref().err()) {
             last = format!("request failed during the percentage rounds: {e}");
             continue;
@@ -784,19 +785,22 @@ async fn percentage_mirror(
 }
 
 /// Sends `total` copies of `req` with `concurrency` in flight; each copy gets a random
-/// `X-Jitter` header. Returns the answering Pod (or the error) per request.
+/// `X-Jitter` header. Returns the answering Pod per request, or why the answer is wrong (not
+/// 200, or, with `judge`, not matching that case and expected backend path).
 async fn send_many(
     opts: &ConformanceOptions,
     req: &super::http::WireRequest,
     addr: SocketAddr,
     total: usize,
     concurrency: usize,
+    judge: Option<(Arc<Case>, Option<String>)>,
 ) -> Vec<Result<String, String>> {
     let next = Arc::new(AtomicU64::new(0));
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..concurrency.max(1) {
         let next = Arc::clone(&next);
         let req = req.clone();
+        let judge = judge.clone();
         let timeout = opts.request_timeout;
         set.spawn(async move {
             let mut out = Vec::new();
@@ -804,8 +808,16 @@ async fn send_many(
                 let mut r = req.clone();
                 r.headers.push(("X-Jitter".into(), uuid()));
                 out.push(match round_trip(addr, &r, timeout).await {
-                    Ok((cap, res)) if res.status == 200 => Ok(cap.pod),
-                    Ok((_, res)) => Err(format!("status {}", res.status)),
+                    // With a case, each answer is judged as the case (upstream sends these
+                    // through MakeRequestAndExpectEventuallyConsistentResponse).
+                    Ok((cap, res)) => match &judge {
+                        Some((case, expected_path)) => {
+                            compare(case, &r, expected_path.as_deref(), &cap, &res)
+                                .map(|()| cap.pod)
+                        }
+                        None if res.status == 200 => Ok(cap.pod),
+                        None => Err(format!("status {}", res.status)),
+                    },
                     Err(e) => Err(e.to_string()),
                 });
             }
@@ -873,7 +885,7 @@ async fn weighted(
             grpc_many(opts, case, addr, default_host, w.requests, w.concurrency).await
         } else {
             let req = make_request(case, default_host, None);
-            send_many(opts, &req, addr, w.requests, w.concurrency).await
+            send_many(opts, &req, addr, w.requests, w.concurrency, None).await
         };
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
         let mut failed = 0;
