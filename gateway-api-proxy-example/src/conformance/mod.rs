@@ -16,6 +16,7 @@ pub mod http;
 pub mod report;
 mod runner;
 pub mod tls;
+pub mod websocket;
 
 pub use runner::{ConformanceError, ConformanceOptions, run};
 

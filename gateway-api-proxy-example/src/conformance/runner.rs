@@ -86,12 +86,13 @@ pub enum ConformanceError {
 }
 
 /// The tls-l4 tests this harness runs (HTTPS termination, misdirected requests over HTTP/2,
-/// redirects from HTTPS, an h2c client).
+/// redirects from HTTPS, an h2c client, a WebSocket through the proxy).
 const TLS_TESTS: &[&str] = &[
     "HTTPRouteHTTPSListener",
     "HTTPRouteHTTPSListenerDetectMisdirectedRequests",
     "HTTPRouteRedirectPortAndScheme",
     "HTTPRouteBackendProtocolH2C",
+    "HTTPRouteBackendProtocolWebSocket",
 ];
 
 /// Everything the tests share.
@@ -299,7 +300,7 @@ async fn run_test(shared: &Shared, test: &TestFile) -> TestResult {
         Group::TlsL4 => {
             return skipped(
                 test,
-                "needs backend TLS, client certificates, WebSocket or an L4 client (not run by this harness)",
+                "needs backend TLS, client certificates or an L4 client (not run by this harness)",
             );
         }
         Group::Status | Group::Mesh => {
@@ -649,9 +650,31 @@ async fn run_http_case(
     loop {
         let (req, expected_path) = build_request(case, default_host, request_id.as_deref());
         last_path = req.path.clone();
-        let attempt = match round_trip(addr, &req, opts.request_timeout).await {
-            Ok((cap, res)) => compare(case, &req, expected_path.as_deref(), &cap, &res),
-            Err(e) => Err(e.to_string()),
+        let attempt = if let Some(ws) = &case.websocket {
+            let id = uuid().replace('-', "");
+            let key_bytes: Vec<u8> = (0..16)
+                .filter_map(|i| u8::from_str_radix(id.get(2 * i..2 * i + 2)?, 16).ok())
+                .collect();
+            let key = super::websocket::base64(&key_bytes);
+            let mut ws = ws.clone();
+            ws.origin = ws
+                .origin
+                .map(|o| o.replace("<test name>", &test.short_name));
+            super::websocket::exchange(addr, &req.host, &req.path, &ws, &key, opts.request_timeout)
+                .await
+                .and_then(|status| {
+                    let codes = &case.response.status_codes;
+                    if codes.is_empty() || codes.contains(&status) {
+                        Ok(())
+                    } else {
+                        Err(format!("expected status one of {codes:?}, got {status}"))
+                    }
+                })
+        } else {
+            match round_trip(addr, &req, opts.request_timeout).await {
+                Ok((cap, res)) => compare(case, &req, expected_path.as_deref(), &cap, &res),
+                Err(e) => Err(e.to_string()),
+            }
         };
         match attempt {
             Ok(()) => {
