@@ -200,7 +200,11 @@ impl SuiteResult {
             ("GATEWAY-GRPC", Group::Grpc, "GRPCRoute"),
         ]
         .into_iter()
-        .filter(|(_, g, _)| self.tests.iter().any(|t| t.group == *g))
+        .filter(|(_, _, route)| {
+            self.tests
+                .iter()
+                .any(|t| t.features.iter().any(|f| f == route))
+        })
         .map(|(name, group, route)| self.profile(name, group, route, &claimed))
         .collect();
         let provisional: Vec<&str> = self
@@ -254,7 +258,13 @@ impl SuiteResult {
             add(FeatureKind::HTTPRoute, false);
             add(FeatureKind::BackendTLSPolicy, true);
         }
-        let tests: Vec<&TestResult> = self.tests.iter().filter(|t| t.group == group).collect();
+        // A profile's tests are those exercising its route kind (HTTPS listener tests of the
+        // tls-l4 group count for GATEWAY-HTTP too, as upstream selects tests by feature).
+        let tests: Vec<&TestResult> = self
+            .tests
+            .iter()
+            .filter(|t| t.features.iter().any(|f| f == route))
+            .collect();
         let (core_tests, ext_tests): (Vec<&TestResult>, Vec<&TestResult>) =
             tests.iter().partition(|t| {
                 t.features
@@ -402,11 +412,54 @@ fn is_block(v: &Value) -> bool {
     matches!(v, Value::Array(a) if !a.is_empty()) || matches!(v, Value::Object(o) if !o.is_empty())
 }
 
+/// Field order of upstream's Go structs (`ConformanceReport`, `Implementation`, `ProfileReport`,
+/// `Status`, `Statistics`), so the file reads like upstream's reports; other keys follow,
+/// alphabetically.
+const FIELD_ORDER: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "implementation",
+    "organization",
+    "project",
+    "url",
+    "version",
+    "contact",
+    "date",
+    "gatewayAPIVersion",
+    "mode",
+    "gatewayAPIChannel",
+    "profiles",
+    "name",
+    "summary",
+    "core",
+    "extended",
+    "result",
+    "statistics",
+    "Passed",
+    "Skipped",
+    "Failed",
+    "skippedTests",
+    "failedTests",
+    "supportedFeatures",
+    "unsupportedFeatures",
+    "succeededProvisionalTests",
+];
+
 fn write_yaml(v: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match v {
         Value::Object(o) if !o.is_empty() => {
-            for (k, x) in o {
+            let mut entries: Vec<(&String, &Value)> = o.iter().collect();
+            entries.sort_by_key(|(k, _)| {
+                (
+                    FIELD_ORDER
+                        .iter()
+                        .position(|f| f == k)
+                        .unwrap_or(FIELD_ORDER.len()),
+                    k.as_str(),
+                )
+            });
+            for (k, x) in entries {
                 if is_block(x) {
                     let _ = writeln!(out, "{pad}{k}:");
                     let child = if matches!(x, Value::Array(_)) {
@@ -526,6 +579,14 @@ mod tests {
     fn yaml_round_trips_through_a_yaml_parser() {
         let r = suite().conformance_report(&Implementation::default(), "2026-01-01T00:00:00Z");
         let text = to_yaml(&r);
+        assert!(
+            text.starts_with("apiVersion: \"gateway.networking.k8s.io/v1\"\nkind: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("profiles:\n- name: \"GATEWAY-HTTP\"\n  summary: "),
+            "{text}"
+        );
         let back: Value = serde_saphyr::from_str(&text).unwrap();
         assert_eq!(back, r, "{text}");
         assert_eq!(validate_report(&back), Ok(()));
