@@ -83,6 +83,9 @@ pub enum ConformanceError {
     /// The echo backends could not start.
     #[error(transparent)]
     Testbed(#[from] testbed::TestbedError),
+    /// A test task was cancelled.
+    #[error("a test task did not complete: {0}")]
+    Task(String),
 }
 
 /// The tls-l4 tests this harness runs (HTTPS termination, misdirected requests over HTTP/2,
@@ -145,10 +148,9 @@ pub async fn run(options: ConformanceOptions) -> Result<SuiteResult, Conformance
     while let Some(joined) = set.join_next().await {
         match joined {
             Ok(r) => results.push(r),
-            Err(e) => {
-                // A panicking test task is a harness bug; surface it instead of hiding it.
-                std::panic::resume_unwind(e.into_panic());
-            }
+            // A panicking test task is a harness bug; surface it instead of hiding it.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(ConformanceError::Task(e.to_string())),
         }
     }
     results.sort_by_key(|(i, _)| *i);
