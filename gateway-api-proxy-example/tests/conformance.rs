@@ -108,3 +108,48 @@ async fn https_listener_conformance() {
         result.render_text()
     );
 }
+
+/// The command line: JSON summary, report file, exit codes.
+#[test]
+fn cli_json_report_and_exit_codes() {
+    let dir = std::env::temp_dir().join(format!("gwproxy-conformance-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("report.yaml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gwproxy"))
+        .args([
+            "conformance",
+            "--format",
+            "json",
+            "--test",
+            "HTTPRouteSimpleSameNamespace",
+        ])
+        .arg("--suite")
+        .arg(suite())
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(json["summary"]["passed"], 1);
+    assert_eq!(json["tests"][0]["name"], "HTTPRouteSimpleSameNamespace");
+    assert_eq!(json["tests"][0]["result"], "pass");
+    assert_eq!(json["tests"][0]["cases"]["passed"], 1);
+    let yaml = std::fs::read_to_string(&report).unwrap();
+    let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+    assert_eq!(conformance::report::validate_report(&back), Ok(()));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gwproxy"))
+        .args(["conformance", "--test", "NoSuchTest", "--suite"])
+        .arg(suite())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown test NoSuchTest"));
+}
