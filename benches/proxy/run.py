@@ -125,6 +125,7 @@ kind: GRPCRoute
 metadata: {name: grpc, namespace: default}
 spec:
   parentRefs: [{name: bench}]
+  hostnames: [grpc.bench.local]
   rules:
   - matches: [{method: {service: gateway_api_conformance.echo_basic.grpcecho.GrpcEcho}}]
     backendRefs: [{name: grpc-origin, port: 80}]""",
@@ -139,6 +140,7 @@ kind: HTTPRoute
 metadata: {{name: {prefix}{i}, namespace: default}}
 spec:
   parentRefs: [{{name: bench}}]
+  hostnames: [bench.local]
   rules:
   - matches: [{{path: {{type: Exact, value: /{prefix}{i}}}}}]
     backendRefs: [{{name: origin, port: 80}}]"""
@@ -315,7 +317,9 @@ def to_ms(v):
 
 
 def run_h2load(port, path, requests, conns=32, grpc_body=None, h1=False):
-    argv = ["taskset", "-c", LOAD_CORE, "h2load", "-n", str(requests), "-c", str(conns), "-m", "10"]
+    authority = "grpc.bench.local" if grpc_body else "bench.local"
+    argv = ["taskset", "-c", LOAD_CORE, "h2load", "-n", str(requests), "-c", str(conns), "-m", "10",
+            "-H", f":authority: {authority}"]
     if h1:
         argv += ["--h1", "-m", "1"]
     if grpc_body:
