@@ -54,6 +54,28 @@ pub const PATH_CHARS: Pattern = Pattern::native(
     path_chars,
 );
 
+/// A byte class: ASCII letters and digits, plus `extra`.
+const fn alphanumeric_and(extra: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// The token characters of [`HEADER_NAME`].
+const HEADER_NAME_BYTES: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
+
+/// The single characters of [`PATH_CHARS`] (`%` comes with two hex digits).
+const PATH_BYTES: [bool; 256] = alphanumeric_and(b"-/._~!$&'()*+,;=:@");
+
 fn label_byte(b: u8) -> bool {
     b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
 }
@@ -68,8 +90,23 @@ fn dns_label(s: &str) -> bool {
     }
 }
 
+/// Labels of [`dns_label`] joined by `.`, checked in one pass.
 fn dns_subdomain(s: &str) -> bool {
-    s.split('.').all(dns_label)
+    // The byte before the current one; a label starts after a (virtual) dot.
+    let mut prev = b'.';
+    for &c in s.as_bytes() {
+        match c {
+            // A label neither is empty nor ends with `-`.
+            b'.' if prev == b'.' || prev == b'-' => return false,
+            // Nor starts with `-`.
+            b'-' if prev == b'.' => return false,
+            b'.' | b'-' => {}
+            c if c.is_ascii_lowercase() || c.is_ascii_digit() => {}
+            _ => return false,
+        }
+        prev = c;
+    }
+    prev != b'.' && prev != b'-'
 }
 
 fn hostname(s: &str) -> bool {
@@ -93,27 +130,7 @@ fn kind(s: &str) -> bool {
 }
 
 fn header_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
+    !s.is_empty() && s.bytes().all(|c| HEADER_NAME_BYTES[usize::from(c)])
 }
 
 fn path_chars(s: &str) -> bool {
@@ -122,30 +139,8 @@ fn path_chars(s: &str) -> bool {
         return false;
     }
     let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'-' | b'/'
-                    | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-            )
-        {
+    while let Some(&c) = b.get(i) {
+        if PATH_BYTES[usize::from(c)] {
             i += 1;
         } else if c == b'%'
             && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
