@@ -1198,6 +1198,24 @@ fn directed_specs(kind: &str) -> Vec<Value> {
             let m = json!({"method": {"service": "a.B", "method": "M"}});
             let rule = json!({"matches": copies(m, 43), "backendRefs": backend});
             specs.push(with(&base, "rules", copies(rule, 3)));
+            let rule = |v: Value| with(&base, "rules", json!([v]));
+            let header = json!({"set": [{"name": "a", "value": "b"}]});
+            specs.push(rule(json!({"filters": [{"type": "RequestHeaderModifier",
+                "requestHeaderModifier": header,
+                "extensionRef": {"group": "", "kind": "K", "name": "n"}}]})));
+            specs.push(rule(json!({"matches": [{"method": {"type": "Exact"}}]})));
+            for (ty, member) in [
+                ("RequestHeaderModifier", "requestHeaderModifier"),
+                ("ResponseHeaderModifier", "responseHeaderModifier"),
+            ] {
+                let filter = json!({"type": ty, member: header});
+                specs.push(rule(json!({"filters": [filter.clone(), filter]})));
+            }
+            specs.push(rule(
+                json!({"filters": [{"type": "RequestMirror", "requestMirror": {
+                "backendRef": {"name": "s", "port": 80},
+                "fraction": {"numerator": 5, "denominator": 2}}}]}),
+            ));
         }
         "HTTPRoute" => {
             let rule = |v: Value| with(&base, "rules", json!([v]));
@@ -1226,8 +1244,28 @@ fn directed_specs(kind: &str) -> Vec<Value> {
                 .iter()
                 .map(|p| json!({"path": {"type": "Exact", "value": p}}))
                 .collect::<Vec<_>>()})));
+            for ty in [
+                "ResponseHeaderModifier",
+                "CORS",
+                "RequestRedirect",
+                "URLRewrite",
+            ] {
+                specs.push(rule(json!({"filters": [{"type": ty}]})));
+            }
+            specs.push(rule(json!({"filters": [{"type": "RequestHeaderModifier",
+                "requestHeaderModifier": header, "responseHeaderModifier": header}]})));
+            specs.push(rule(json!({"filters": [
+                {"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}},
+                {"type": "URLRewrite", "urlRewrite": {"hostname": "a.example.com"}},
+            ]})));
             specs.push(rule(
-                json!({"filters": [{"type": "ResponseHeaderModifier"}]}),
+                json!({"filters": [{"type": "URLRewrite", "urlRewrite": {"path":
+                {"type": "ReplaceFullPath"}}}]}),
+            ));
+            specs.push(rule(
+                json!({"filters": [{"type": "RequestMirror", "requestMirror": {
+                "backendRef": {"name": "s", "port": 80}, "percent": 10,
+                "fraction": {"numerator": 1}}}]}),
             ));
             specs.push(rule(json!({"filters": [{"type": "URLRewrite", "urlRewrite": {"path":
                 {"type": "ReplaceFullPath", "replaceFullPath": "/a", "replacePrefixMatch": "/b"}}}]})));
@@ -1267,6 +1305,13 @@ fn directed_specs(kind: &str) -> Vec<Value> {
             }
         }
         "Gateway" => {
+            for (ty, value) in [("Hostname", "a.example.com"), ("IPAddress", "10.0.0.1")] {
+                specs.push(json!({
+                    "gatewayClassName": "c",
+                    "listeners": [{"name": "a", "port": 80, "protocol": "HTTP"}],
+                    "addresses": copies(json!({"type": ty, "value": value}), 2),
+                }));
+            }
             let per_port = json!({"port": 443, "tls": {"validation": {"caCertificateRefs":
                 [{"group": "", "kind": "ConfigMap", "name": "ca"}]}}});
             specs.push(json!({
