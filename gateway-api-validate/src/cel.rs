@@ -2,8 +2,6 @@
 //! `duration(string)` (cel-go on top of Go's `time.ParseDuration`) and the Kubernetes CEL
 //! libraries' `isIP(string)` and `format.dns1123Label()`.
 
-use crate::pattern;
-
 /// cel-go's error when `duration(string)` cannot parse its argument: the API server reports
 /// `<this> evaluating rule: <message>`.
 pub const DURATION_CONVERSION_ERROR: &str =
@@ -135,7 +133,7 @@ pub fn is_ip(s: &str) -> bool {
 /// The Kubernetes CEL library's `format.dns1123Label().validate(s) == null`: at most 63
 /// characters of `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
 pub fn is_dns1123_label(s: &str) -> bool {
-    s.len() <= 63 && pattern!(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").0.is_match(s)
+    s.len() <= 63 && crate::patterns::DNS_LABEL.is_match(s)
 }
 
 #[cfg(test)]

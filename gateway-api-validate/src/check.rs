@@ -7,9 +7,9 @@ use regex::Regex;
 use crate::path::Path;
 use crate::violation::{Origin, Report, ViolationKind, quote};
 
-/// A compiled regular expression for an OpenAPI `pattern`, built once.
+/// An OpenAPI `pattern` with a compiled regular expression, built once per call site.
 ///
-/// `pattern!(r"^[a-z]+$")` evaluates to `(&'static Regex, &'static str)`.
+/// `pattern!(r"^[a-z]+$")` evaluates to a [`Pattern`].
 #[macro_export]
 #[doc(hidden)]
 macro_rules! pattern {
@@ -18,14 +18,63 @@ macro_rules! pattern {
         // Compiled once per call site (the OnceLock), not once per loop iteration.
         #[allow(clippy::regex_creation_in_loops)]
         let re = RE.get_or_init(|| ::regex::Regex::new($re).expect("upstream pattern compiles"));
-        (re, $re)
+        $crate::check::Pattern::regex(re, $re)
     }};
+}
+
+/// An OpenAPI `pattern`: upstream's regular expression (its source is quoted in messages) and
+/// how it is matched, by that regular expression ([`pattern!`](crate::pattern!)) or by a
+/// hand-written matcher that answers exactly as it does ([`crate::patterns`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Pattern {
+    source: &'static str,
+    matcher: Matcher,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Matcher {
+    Regex(&'static Regex),
+    Native(fn(&str) -> bool),
+}
+
+impl Pattern {
+    /// A pattern matched by the compiled regular expression of `source`.
+    pub const fn regex(re: &'static Regex, source: &'static str) -> Self {
+        Pattern {
+            source,
+            matcher: Matcher::Regex(re),
+        }
+    }
+
+    /// A pattern matched by `matches`, which must answer as the regular expression `source`
+    /// does (an unanchored search) on every string.
+    pub const fn native(source: &'static str, matches: fn(&str) -> bool) -> Self {
+        Pattern {
+            source,
+            matcher: Matcher::Native(matches),
+        }
+    }
+
+    /// Upstream's regular expression.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// Whether `value` matches (a search, as Go's `regexp.MatchString`).
+    pub fn is_match(&self, value: &str) -> bool {
+        match self.matcher {
+            Matcher::Regex(re) => re.is_match(value),
+            Matcher::Native(f) => f(value),
+        }
+    }
 }
 
 impl Report {
     /// OpenAPI `maxLength` (counted in characters, as the API server counts runes).
     pub fn max_length(&mut self, path: &Path<'_>, value: &str, max: usize) {
-        if value.chars().count() > max {
+        // A string has at most as many characters as bytes: count them only when the bytes
+        // exceed the bound.
+        if value.len() > max && value.chars().count() > max {
             self.push(
                 path,
                 ViolationKind::TooLong,
@@ -38,7 +87,9 @@ impl Report {
 
     /// OpenAPI `minLength`.
     pub fn min_length(&mut self, path: &Path<'_>, value: &str, min: usize) {
-        if value.chars().count() < min {
+        // A character takes at most 4 bytes: only a short string needs its characters counted
+        // (at most `min` of them).
+        if value.len() < min.saturating_mul(4) && value.chars().take(min).count() < min {
             self.push(
                 path,
                 ViolationKind::Invalid,
@@ -50,13 +101,13 @@ impl Report {
     }
 
     /// OpenAPI `pattern` (an unanchored search, as Go's `regexp.MatchString`).
-    pub fn pattern(&mut self, path: &Path<'_>, value: &str, re: (&Regex, &str)) {
-        if !re.0.is_match(value) {
+    pub fn pattern(&mut self, path: &Path<'_>, value: &str, pattern: Pattern) {
+        if !pattern.is_match(value) {
             self.push(
                 path,
                 ViolationKind::Invalid,
                 Some(quote(value)),
-                format!("{path} in body should match '{}'", re.1),
+                format!("{path} in body should match '{}'", pattern.source()),
                 Origin::OpenApi,
             );
         }
@@ -69,7 +120,7 @@ impl Report {
         value: &str,
         min: Option<usize>,
         max: Option<usize>,
-        re: Option<(&Regex, &str)>,
+        pattern: Option<Pattern>,
     ) {
         if let Some(max) = max {
             self.max_length(path, value, max);
@@ -77,8 +128,8 @@ impl Report {
         if let Some(min) = min {
             self.min_length(path, value, min);
         }
-        if let Some(re) = re {
-            self.pattern(path, value, re);
+        if let Some(pattern) = pattern {
+            self.pattern(path, value, pattern);
         }
     }
 
@@ -165,25 +216,28 @@ impl Report {
     }
 
     /// `x-kubernetes-list-type: map` (or `set`): no two items share a key. `keys` yields each
-    /// item's key rendered for the message (`map[string]interface {}{"name":"a"}` style).
+    /// item's key; `render` writes a repeated key for the message
+    /// (`map[string]interface {}{"name":"a"}` style, see [`map_key`]), only when one is found.
+    ///
+    /// Each item is compared with the items before it (lists are short: at most 64 items where
+    /// the schema bounds them), without allocating on the valid path.
     pub fn unique<K: PartialEq>(
         &mut self,
         path: &Path<'_>,
-        keys: impl IntoIterator<Item = (K, String)>,
+        keys: impl IntoIterator<Item = K, IntoIter: Clone>,
+        render: impl Fn(&K) -> String,
     ) {
-        let mut seen: Vec<K> = Vec::new();
-        for (i, (k, rendered)) in keys.into_iter().enumerate() {
-            if seen.contains(&k) {
+        let keys = keys.into_iter();
+        for (i, k) in keys.clone().enumerate() {
+            if keys.clone().take(i).any(|earlier| earlier == k) {
                 let p = path.index(i);
                 self.push(
                     &p,
                     ViolationKind::Duplicate,
-                    Some(rendered),
+                    Some(render(&k)),
                     String::new(),
                     Origin::OpenApi,
                 );
-            } else {
-                seen.push(k);
             }
         }
     }
@@ -234,12 +288,7 @@ mod tests {
         let mut r = Report::default();
         let root = Path::ROOT;
         let l = root.field("listeners");
-        r.unique(
-            &l,
-            ["a", "b", "a"]
-                .into_iter()
-                .map(|n| (n, map_key(&[("name", n)]))),
-        );
+        r.unique(&l, ["a", "b", "a"], |n| map_key(&[("name", n)]));
         assert_eq!(r.violations.len(), 1);
         assert_eq!(
             r.violations[0].to_string(),

@@ -51,6 +51,7 @@ pub mod cel;
 pub mod check;
 pub mod kinds;
 pub mod path;
+pub mod patterns;
 pub mod resolve;
 pub mod shared;
 pub mod validate;
@@ -128,8 +129,7 @@ fn validate_metadata(object: &GatewayObject, report: &mut Report) {
     if n.len() > 253 {
         invalid("must be no more than 253 characters".into());
     }
-    let (re, _) = pattern!(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
-    if !re.is_match(n) {
+    if !patterns::DNS_SUBDOMAIN.is_match(n) {
         invalid(
             "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')".into(),
         );

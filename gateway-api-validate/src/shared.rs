@@ -6,6 +6,7 @@ use gateway_api_types::shared::*;
 
 use crate::check::map_key;
 use crate::path::Path;
+use crate::patterns;
 use crate::validate::{Context, Validate};
 use crate::violation::Report;
 use crate::{check_enum, pattern};
@@ -23,22 +24,17 @@ macro_rules! string_rules {
 #[allow(unused_imports)]
 pub(crate) use string_rules;
 
-const DNS_SUBDOMAIN: fn() -> (&'static regex::Regex, &'static str) =
-    || pattern!(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
-
 string_rules!(
     Hostname,
     min = Some(1),
     max = Some(253),
-    pattern = Some(pattern!(
-        r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-    ))
+    pattern = Some(patterns::HOSTNAME)
 );
 string_rules!(
     PreciseHostname,
     min = Some(1),
     max = Some(253),
-    pattern = Some(DNS_SUBDOMAIN())
+    pattern = Some(patterns::DNS_SUBDOMAIN)
 );
 string_rules!(
     AbsoluteUri,
@@ -60,28 +56,26 @@ string_rules!(
     Group,
     min = None,
     max = Some(253),
-    pattern = Some(pattern!(
-        r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-    ))
+    pattern = Some(patterns::GROUP)
 );
 string_rules!(
     Kind,
     min = Some(1),
     max = Some(63),
-    pattern = Some(pattern!(r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$"))
+    pattern = Some(patterns::KIND)
 );
 string_rules!(ObjectName, min = Some(1), max = Some(253), pattern = None);
 string_rules!(
     Namespace,
     min = Some(1),
     max = Some(63),
-    pattern = Some(pattern!(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))
+    pattern = Some(patterns::DNS_LABEL)
 );
 string_rules!(
     SectionName,
     min = Some(1),
     max = Some(253),
-    pattern = Some(DNS_SUBDOMAIN())
+    pattern = Some(patterns::DNS_SUBDOMAIN)
 );
 string_rules!(
     GatewayController,
@@ -131,7 +125,7 @@ string_rules!(
     HeaderName,
     min = Some(1),
     max = Some(256),
-    pattern = Some(pattern!(r"^[A-Za-z0-9!#$%&'*+\-.^_\x60|~]+$"))
+    pattern = Some(patterns::HEADER_NAME)
 );
 string_rules!(
     Duration,
@@ -287,11 +281,9 @@ pub(crate) fn conditions(
         report.string(&p.field("type"), &c.type_, None, Some(316),
             Some(pattern!(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$")));
     }
-    report.unique(
-        path,
-        list.iter()
-            .map(|c| (c.type_.as_str(), map_key(&[("type", &c.type_)]))),
-    );
+    report.unique(path, list.iter().map(|c| c.type_.as_str()), |t| {
+        map_key(&[("type", t)])
+    });
 }
 
 impl Validate for RouteParentStatus {

@@ -15,7 +15,7 @@ use gateway_api_types::v1::{
 };
 use gateway_api_types::v1beta1;
 
-use crate::check::map_key;
+use crate::check::{Pattern, map_key};
 use crate::path::Path;
 use crate::shared::{conditions, port};
 use crate::validate::{Context, Validate};
@@ -55,12 +55,12 @@ const RULE_KEY_PREFIX_LENGTH: &str = r#"self.all(key, key.split("/")[0].size() <
 const RULE_UNIQUE_TLS_PORTS: &str = "self.all(t1, self.exists_one(t2, t1.port == t2.port))";
 
 /// The hostname regex of the address rules (CEL `matches`: an RE2 search).
-fn address_hostname() -> (&'static regex::Regex, &'static str) {
-    pattern!(r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+fn address_hostname() -> Pattern {
+    crate::patterns::HOSTNAME
 }
 
 /// The label/annotation key regex of the infrastructure rules.
-fn qualified_key() -> (&'static regex::Regex, &'static str) {
+fn qualified_key() -> Pattern {
     pattern!(
         r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$"
     )
@@ -155,12 +155,9 @@ pub(crate) fn validate_listeners(
     for (i, l) in listeners.iter().enumerate() {
         validate_listener(cx, l, &path.index(i), report);
     }
-    report.unique(
-        path,
-        listeners
-            .iter()
-            .map(|l| (l.name.as_str(), map_key(&[("name", l.name.as_str())]))),
-    );
+    report.unique(path, listeners.iter().map(|l| l.name.as_str()), |n| {
+        map_key(&[("name", n)])
+    });
 
     fn protocol<'a>(l: &ListenerView<'a>) -> &'a str {
         l.protocol.as_str()
@@ -471,7 +468,7 @@ impl Validate for GatewaySpecAddress {
             && self
                 .value
                 .as_deref()
-                .is_some_and(|v| !address_hostname().0.is_match(v))
+                .is_some_and(|v| !address_hostname().is_match(v))
         {
             report.cel(
                 path,
@@ -495,7 +492,7 @@ fn infrastructure_keys<V>(
     // spec: GatewayInfrastructure.Labels/Annotations, "... keys must be in the form of an
     // optional DNS subdomain prefix followed by a required name segment of up to 63
     // characters."
-    if map.keys().any(|k| !qualified_key().0.is_match(k.as_ref())) {
+    if map.keys().any(|k| !qualified_key().is_match(k.as_ref())) {
         report.cel(path, "object", format_message, RULE_KEY_FORMAT);
     }
     // spec: GatewayInfrastructure.Labels/Annotations, "If specified, the ... key's prefix must
@@ -589,15 +586,9 @@ impl Validate for FrontendTLSConfig {
             let p = path.field("perPort");
             report.max_items(&p, per_port.len(), 64);
             per_port.validate(cx, &p, report);
-            report.unique(
-                &p,
-                per_port.iter().map(|t| {
-                    (
-                        t.port,
-                        format!("map[string]interface {{}}{{\"port\":{}}}", t.port),
-                    )
-                }),
-            );
+            report.unique(&p, per_port.iter().map(|t| t.port), |port| {
+                format!("map[string]interface {{}}{{\"port\":{port}}}")
+            });
             // spec: FrontendTLSConfig.PerPort, "Port for TLS configuration must be unique within
             // the Gateway".
             if per_port
@@ -675,7 +666,7 @@ impl Validate for GatewayStatusAddress {
         // spec: GatewayStatusAddress, "Hostname value must only contain valid characters
         // (matching ...)".
         if address_type(self.type_.as_ref()) == AddressType::HOSTNAME
-            && !address_hostname().0.is_match(&self.value)
+            && !address_hostname().is_match(&self.value)
         {
             report.cel(
                 path,
@@ -700,13 +691,9 @@ pub(crate) fn listener_statuses<L: Validate>(
     for (i, l) in listeners.iter().enumerate() {
         l.validate(cx, &path.index(i), report);
     }
-    report.unique(
-        path,
-        listeners.iter().map(|l| {
-            let n = name(l).as_str();
-            (n, map_key(&[("name", n)]))
-        }),
-    );
+    report.unique(path, listeners.iter().map(|l| name(l).as_str()), |n| {
+        map_key(&[("name", n)])
+    });
 }
 
 /// One listener's status (Gateway `ListenerStatus`, ListenerSet `ListenerEntryStatus`: the

@@ -65,15 +65,9 @@ macro_rules! class_types {
                 if let Some(features) = &self.supported_features {
                     let p = path.field("supportedFeatures");
                     report.max_items(&p, features.len(), 64);
-                    report.unique(
-                        &p,
-                        features.iter().map(|f| {
-                            (
-                                f.name.as_str(),
-                                $crate::check::map_key(&[("name", &f.name)]),
-                            )
-                        }),
-                    );
+                    report.unique(&p, features.iter().map(|f| f.name.as_str()), |n| {
+                        $crate::check::map_key(&[("name", n)])
+                    });
                 }
             }
         }

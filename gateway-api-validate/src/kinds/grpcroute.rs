@@ -101,11 +101,9 @@ impl Validate for GRPCRouteMatch {
             let p = path.field("headers");
             report.max_items(&p, h.len(), 16);
             h.validate(cx, &p, report);
-            report.unique(
-                &p,
-                h.iter()
-                    .map(|x| (x.name.as_str(), map_key(&[("name", x.name.as_str())]))),
-            );
+            report.unique(&p, h.iter().map(|x| x.name.as_str()), |n| {
+                map_key(&[("name", n)])
+            });
         }
     }
 }
@@ -134,9 +132,7 @@ impl Validate for GRPCMethodMatch {
         // spec: GRPCMethodMatch, "service must only contain valid characters (matching ...)".
         if exact
             && let Some(s) = &self.service
-            && !pattern!(r"^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$")
-                .0
-                .is_match(s)
+            && !pattern!(r"^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$").is_match(s)
         {
             report.cel(
                 path,
@@ -148,7 +144,7 @@ impl Validate for GRPCMethodMatch {
         // spec: GRPCMethodMatch, "method must only contain valid characters (matching ...)".
         if exact
             && let Some(m) = &self.method
-            && !pattern!(r"^[A-Za-z_][A-Za-z_0-9]*$").0.is_match(m)
+            && !pattern!(r"^[A-Za-z_][A-Za-z_0-9]*$").is_match(m)
         {
             report.cel(
                 path,
@@ -181,9 +177,9 @@ fn validate_grpc_filters(
     for (i, f) in filters.iter().enumerate() {
         f.validate(cx, &path.index(i), report);
     }
-    let types: Vec<&str> = filters.iter().map(|f| f.type_.as_str()).collect();
+    let types = filters.iter().map(|f| f.type_.as_str());
     // spec: GRPCRouteRule.Filters / GRPCBackendRef.Filters, "<Type> filter cannot be repeated".
-    filters_not_repeated(report, path, &types, &GRPC_FILTER_REPEATS);
+    filters_not_repeated(report, path, types, &GRPC_FILTER_REPEATS);
 }
 
 impl Validate for GRPCRouteFilter {

@@ -18,9 +18,10 @@ use gateway_api_types::v1::httproute::{
 use gateway_api_types::{Channel, v1beta1};
 
 use crate::cel;
-use crate::check::map_key;
+use crate::check::{Pattern, map_key};
 use crate::kinds::route::{unique_rule_names, unique_strings, validate_common_route_spec};
 use crate::path::Path;
+use crate::patterns::PATH_CHARS;
 use crate::shared::port;
 use crate::validate::{Context, Validate};
 use crate::violation::{Origin, Report, ViolationKind};
@@ -104,15 +105,15 @@ pub(crate) fn filter_union(
 }
 
 /// Checks the [`RepeatRule`]s of a filter list whose types are `types`.
-pub(crate) fn filters_not_repeated(
+pub(crate) fn filters_not_repeated<'a>(
     report: &mut Report,
     path: &Path<'_>,
-    types: &[&str],
+    types: impl Iterator<Item = &'a str> + Clone,
     rules: &[RepeatRule],
 ) {
     for (ty, message, rule) in rules {
         // spec: <Filter list>, "<Type> filter cannot be repeated".
-        if types.iter().filter(|t| *t == ty).count() > 1 {
+        if types.clone().filter(|t| t == ty).nth(1).is_some() {
             report.cel(path, "array", message, rule);
         }
     }
@@ -140,7 +141,7 @@ const HTTP_FILTER_REPEATS: [RepeatRule; 5] = [
 ];
 
 /// A header value's experimental-channel pattern.
-fn header_value_pattern() -> (&'static regex::Regex, &'static str) {
+fn header_value_pattern() -> Pattern {
     pattern!(r"^[!-~]+([\t ]?[!-~]+)*$")
 }
 
@@ -380,7 +381,7 @@ impl Validate for HTTPRouteRetry {
             for (i, c) in codes.iter().enumerate() {
                 report.range(&p.index(i), *c, Some(400), Some(599));
             }
-            report.unique(&p, codes.iter().map(|c| (*c, c.to_string())));
+            report.unique(&p, codes.iter().copied(), ToString::to_string);
         }
         if let Some(a) = self.attempts {
             report.range(&path.field("attempts"), a, Some(1), None);
@@ -390,6 +391,66 @@ impl Validate for HTTPRouteRetry {
 }
 
 const EXACT_OR_PREFIX_VALID_CHARS: &str = r#"(self.type in ['Exact','PathPrefix']) ? self.value.matches(r"""^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$""") : true"#;
+
+/// The substrings an `Exact` or `PathPrefix` path match must not contain, with their CEL rule's
+/// message and text, in upstream's order (see [`forbidden_substrings`]).
+const PATH_CONTAINS: [(&str, &str, &str); 6] = [
+    (
+        "//",
+        "must not contain '//' when type one of ['Exact', 'PathPrefix']",
+        "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('//') : true",
+    ),
+    (
+        "/./",
+        "must not contain '/./' when type one of ['Exact', 'PathPrefix']",
+        "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/./') : true",
+    ),
+    (
+        "/../",
+        "must not contain '/../' when type one of ['Exact', 'PathPrefix']",
+        "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/../') : true",
+    ),
+    (
+        "%2f",
+        "must not contain '%2f' when type one of ['Exact', 'PathPrefix']",
+        "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2f') : true",
+    ),
+    (
+        "%2F",
+        "must not contain '%2F' when type one of ['Exact', 'PathPrefix']",
+        "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2F') : true",
+    ),
+    (
+        "#",
+        "must not contain '#' when type one of ['Exact', 'PathPrefix']",
+        "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('#') : true",
+    ),
+];
+
+/// Which of [`PATH_CONTAINS`] occur in `value` (bit `i` for entry `i`), found in one pass.
+fn forbidden_substrings(value: &str) -> u8 {
+    let b = value.as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    let mut found = 0u8;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'/' => match (at(i + 1), at(i + 2), at(i + 3)) {
+                (Some(b'/'), _, _) => found |= 1,
+                (Some(b'.'), Some(b'/'), _) => found |= 1 << 1,
+                (Some(b'.'), Some(b'.'), Some(b'/')) => found |= 1 << 2,
+                _ => {}
+            },
+            b'%' if at(i + 1) == Some(b'2') => match at(i + 2) {
+                Some(b'f') => found |= 1 << 3,
+                Some(b'F') => found |= 1 << 4,
+                _ => {}
+            },
+            b'#' => found |= 1 << 5,
+            _ => {}
+        }
+    }
+    found
+}
 
 impl Validate for HTTPPathMatch {
     fn validate(&self, cx: &Context, path: &Path<'_>, report: &mut Report) {
@@ -417,40 +478,13 @@ impl Validate for HTTPPathMatch {
             );
         }
         // spec: HTTPPathMatch, "must not contain '<s>' when type one of ['Exact', 'PathPrefix']".
-        let contains: [(&str, &str, &str); 6] = [
-            (
-                "//",
-                "must not contain '//' when type one of ['Exact', 'PathPrefix']",
-                "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('//') : true",
-            ),
-            (
-                "/./",
-                "must not contain '/./' when type one of ['Exact', 'PathPrefix']",
-                "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/./') : true",
-            ),
-            (
-                "/../",
-                "must not contain '/../' when type one of ['Exact', 'PathPrefix']",
-                "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('/../') : true",
-            ),
-            (
-                "%2f",
-                "must not contain '%2f' when type one of ['Exact', 'PathPrefix']",
-                "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2f') : true",
-            ),
-            (
-                "%2F",
-                "must not contain '%2F' when type one of ['Exact', 'PathPrefix']",
-                "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('%2F') : true",
-            ),
-            (
-                "#",
-                "must not contain '#' when type one of ['Exact', 'PathPrefix']",
-                "(self.type in ['Exact','PathPrefix']) ? !self.value.contains('#') : true",
-            ),
-        ];
-        for (s, message, rule) in contains {
-            if exact_or_prefix && value.contains(s) {
+        let found = if exact_or_prefix {
+            forbidden_substrings(value)
+        } else {
+            0
+        };
+        for (bit, (_, message, rule)) in PATH_CONTAINS.iter().enumerate() {
+            if found & (1 << bit) != 0 {
                 report.cel(path, "object", message, rule);
             }
         }
@@ -483,8 +517,7 @@ impl Validate for HTTPPathMatch {
         }
         // spec: HTTPPathMatch, "must only contain valid characters (matching ...) for types
         // ['Exact', 'PathPrefix']".
-        let valid_chars = pattern!(r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$");
-        if exact_or_prefix && !valid_chars.0.is_match(value) {
+        if exact_or_prefix && !PATH_CHARS.is_match(value) {
             report.cel(
                 path,
                 "object",
@@ -502,21 +535,17 @@ impl Validate for HTTPRouteMatch {
             let p = path.field("headers");
             report.max_items(&p, h.len(), 16);
             h.validate(cx, &p, report);
-            report.unique(
-                &p,
-                h.iter()
-                    .map(|x| (x.name.as_str(), map_key(&[("name", x.name.as_str())]))),
-            );
+            report.unique(&p, h.iter().map(|x| x.name.as_str()), |n| {
+                map_key(&[("name", n)])
+            });
         }
         if let Some(q) = &self.query_params {
             let p = path.field("queryParams");
             report.max_items(&p, q.len(), 16);
             q.validate(cx, &p, report);
-            report.unique(
-                &p,
-                q.iter()
-                    .map(|x| (x.name.as_str(), map_key(&[("name", x.name.as_str())]))),
-            );
+            report.unique(&p, q.iter().map(|x| x.name.as_str()), |n| {
+                map_key(&[("name", n)])
+            });
         }
         if let Some(m) = &self.method {
             check_enum!(report, cx, &path.field("method"), m, HTTPMethod);
@@ -556,10 +585,10 @@ fn validate_http_filters(
     for (i, f) in filters.iter().enumerate() {
         f.validate(cx, &path.index(i), report);
     }
-    let types: Vec<&str> = filters.iter().map(|f| f.type_.as_str()).collect();
+    let types = filters.iter().map(|f| f.type_.as_str());
     // spec: HTTPRouteRule.Filters / HTTPBackendRef.Filters, "May specify either
     // httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both".
-    if types.contains(&"RequestRedirect") && types.contains(&"URLRewrite") {
+    if types.clone().any(|t| t == "RequestRedirect") && types.clone().any(|t| t == "URLRewrite") {
         report.cel(
             path,
             "array",
@@ -567,7 +596,7 @@ fn validate_http_filters(
             "!(self.exists(f, f.type == 'RequestRedirect') && self.exists(f, f.type == 'URLRewrite'))",
         );
     }
-    filters_not_repeated(report, path, &types, &HTTP_FILTER_REPEATS);
+    filters_not_repeated(report, path, types, &HTTP_FILTER_REPEATS);
 }
 
 impl Validate for HTTPRouteFilter {
@@ -639,11 +668,9 @@ impl Validate for HTTPHeaderFilter {
                 let p = path.field(name);
                 report.max_items(&p, l.len(), 16);
                 l.validate(cx, &p, report);
-                report.unique(
-                    &p,
-                    l.iter()
-                        .map(|h| (h.name.as_str(), map_key(&[("name", h.name.as_str())]))),
-                );
+                report.unique(&p, l.iter().map(|h| h.name.as_str()), |n| {
+                    map_key(&[("name", n)])
+                });
             }
         }
         if let Some(r) = &self.remove {
@@ -919,15 +946,7 @@ impl Validate for GRPCAuthConfig {
 impl Validate for HTTPAuthConfig {
     fn validate(&self, _cx: &Context, path: &Path<'_>, report: &mut Report) {
         if let Some(p) = &self.path {
-            report.string(
-                &path.field("path"),
-                p,
-                None,
-                Some(1024),
-                Some(pattern!(
-                    r"^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$"
-                )),
-            );
+            report.string(&path.field("path"), p, None, Some(1024), Some(PATH_CHARS));
         }
         string_set_64(
             report,
@@ -963,6 +982,23 @@ mod tests {
     use super::*;
     use gateway_api_types::shared::Duration;
     use serde_json::json;
+
+    proptest::proptest! {
+        /// The one-pass scan finds exactly the substrings `str::contains` finds.
+        #[test]
+        fn forbidden_substrings_agree_with_contains(
+            parts in proptest::collection::vec(
+                proptest::sample::select(&["/", ".", "%", "2", "f", "F", "#", "a"][..]),
+                0..24,
+            ),
+        ) {
+            let value = parts.concat();
+            let found = forbidden_substrings(&value);
+            for (bit, (needle, _, _)) in PATH_CONTAINS.iter().enumerate() {
+                proptest::prop_assert_eq!(found & (1 << bit) != 0, value.contains(needle), "{:?} in {:?}", needle, value);
+            }
+        }
+    }
 
     fn details(r: &Report) -> Vec<String> {
         r.violations.iter().map(ToString::to_string).collect()

@@ -165,9 +165,9 @@ pub(crate) fn unique_rule_names<'a>(
 pub(crate) fn unique_strings<'a>(
     report: &mut Report,
     path: &Path<'_>,
-    items: impl IntoIterator<Item = &'a str>,
+    items: impl IntoIterator<Item = &'a str, IntoIter: Clone>,
 ) {
-    report.unique(path, items.into_iter().map(|s| (s, quote(s))));
+    report.unique(path, items, |s| quote(s));
 }
 
 /// An L4 route's rule (TLSRoute, TCPRoute, UDPRoute: the same shape in every version): an

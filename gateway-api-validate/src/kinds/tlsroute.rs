@@ -7,7 +7,6 @@ use gateway_api_types::{v1alpha2, v1alpha3};
 use crate::cel;
 use crate::kinds::route::{l4_route_types, l4_rules, validate_common_route_spec};
 use crate::path::Path;
-use crate::pattern;
 use crate::validate::{Context, Validate};
 use crate::violation::Report;
 
@@ -20,9 +19,7 @@ pub(crate) const RULE_HOSTNAME_WILDCARD: &str = r"self.all(h, h.contains('*') ? 
 
 /// The RFC 1123 subdomain expression of the hostname CEL rules (RE2 `matches`, a search).
 fn rfc1123(h: &str) -> bool {
-    pattern!(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$")
-        .0
-        .is_match(h)
+    crate::patterns::DNS_SUBDOMAIN_GROUPED.is_match(h)
 }
 
 impl Validate for TLSRouteSpec {

@@ -26,16 +26,10 @@ impl Validate for BackendTrafficPolicySpec {
         self.target_refs.validate(cx, &tp, report);
         report.unique(
             &tp,
-            self.target_refs.iter().map(|t| {
-                (
-                    (t.group.as_str(), t.kind.as_str(), t.name.as_str()),
-                    map_key(&[
-                        ("group", t.group.as_str()),
-                        ("kind", t.kind.as_str()),
-                        ("name", t.name.as_str()),
-                    ]),
-                )
-            }),
+            self.target_refs
+                .iter()
+                .map(|t| (t.group.as_str(), t.kind.as_str(), t.name.as_str())),
+            |(group, kind, name)| map_key(&[("group", group), ("kind", kind), ("name", name)]),
         );
         self.retry_constraint
             .validate(cx, &path.field("retryConstraint"), report);
