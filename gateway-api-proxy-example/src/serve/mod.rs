@@ -252,6 +252,7 @@ pub struct Proxy {
     shared: Arc<Shared>,
     background: Vec<tokio::task::JoinHandle<()>>,
     bound: Arc<Mutex<Vec<BoundListener>>>,
+    admin: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -357,6 +358,7 @@ impl Proxy {
             shared: shared.clone(),
             background: Vec::new(),
             bound: bound.clone(),
+            admin: None,
         };
         if let Err(e) = sync_sockets(&shared, &sockets, &bound).await {
             proxy.shutdown_now().await;
@@ -374,6 +376,7 @@ impl Proxy {
                     return Err(ServeError::Bind { addr, source });
                 }
             };
+            proxy.admin = listener.local_addr().ok();
             proxy
                 .background
                 .push(tokio::spawn(admin_loop(shared.clone(), listener)));
@@ -429,6 +432,11 @@ impl Proxy {
             })
             .or_else(|| bound.iter().find(|b| b.port == port && b.gateway.is_none()))
             .map(|b| b.addr)
+    }
+
+    /// The admin server's address, when one was asked for.
+    pub fn admin_address(&self) -> Option<SocketAddr> {
+        self.admin
     }
 
     /// The current resolution (statuses and data plane).
