@@ -462,7 +462,31 @@ async fn route(
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
     };
+    // An HTTP/1.1 protocol upgrade (WebSocket): forwarded with its `Upgrade`, then the two
+    // connections are spliced.
+    let upgrade = (parts.version == Version::HTTP_11)
+        .then(|| {
+            let asks = parts
+                .headers
+                .get_all(header::CONNECTION)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+            asks.then(|| parts.headers.get(header::UPGRADE).cloned())
+                .flatten()
+        })
+        .flatten();
+    let client_upgrade = upgrade
+        .as_ref()
+        .and_then(|_| parts.extensions.remove::<hyper::upgrade::OnUpgrade>());
     strip_hop_by_hop(&mut parts.headers, true);
+    if let Some(u) = &upgrade {
+        parts.headers.insert(header::UPGRADE, u.clone());
+        parts
+            .headers
+            .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    }
     let peer_ip = conn.peer.ip().to_string();
     let xff = match parts
         .headers
@@ -482,7 +506,7 @@ async fn route(
     if let Ok(v) = HeaderValue::from_str(&out_authority) {
         parts.headers.insert(header::HOST, v);
     }
-    let h2 = backend.h2c || grpc;
+    let h2 = (backend.h2c || grpc) && upgrade.is_none();
     let head = Head {
         method: parts.method.clone(),
         authority: out_authority,
@@ -534,6 +558,23 @@ async fn route(
             return local(status, grpc);
         }
     };
+    if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let (Some(client), Some(backend)) = (
+            client_upgrade,
+            resp.extensions_mut().remove::<hyper::upgrade::OnUpgrade>(),
+        ) else {
+            return local(StatusCode::BAD_GATEWAY, grpc);
+        };
+        tokio::spawn(async move {
+            let (Ok(client), Ok(backend)) = (client.await, backend.await) else {
+                return;
+            };
+            let mut client = TokioIo::new(client);
+            let mut backend = TokioIo::new(backend);
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut backend).await;
+        });
+        return resp;
+    }
     if resp.version() != Version::HTTP_2 {
         strip_hop_by_hop(resp.headers_mut(), false);
     }
