@@ -317,6 +317,34 @@ async fn mirror_delivers_a_copy() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(s.v1.seen.lock().unwrap().iter().any(|r| r == "GET /mirror"));
+
+    // A request body is copied to the mirror as it streams to the backend.
+    let req = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{}/mirror", s.addr))
+        .header("host", "example.com")
+        .body(Full::new(Bytes::from_static(b"payload")))
+        .unwrap();
+    let a = send(&client(), req).await;
+    assert_eq!(a.json()["backend"], "v1");
+    assert_eq!(a.json()["body"], "payload");
+    loop {
+        if s.v2
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r == "POST /mirror payload")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mirrored body never arrived: {:?}",
+            s.v2.seen.lock().unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

@@ -295,7 +295,7 @@ fn routes_json(tables: &BTreeMap<Option<Key>, Arc<Table>>) -> Value {
             json!({
                 "gateway": gateway.as_ref().map(|(ns, n)| format!("{ns}/{n}")),
                 "listeners": t.listeners.iter().map(|l| json!({
-                    "gateway": l.gateway,
+                    "gateway": &*l.gateway,
                     "name": l.name,
                     "port": l.port,
                     "hostname": l.hostname,

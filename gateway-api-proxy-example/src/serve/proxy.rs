@@ -248,11 +248,12 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te_trailers: bool) {
     }
 }
 
-/// What the access log and metrics record.
+/// What the access log and metrics record (labels shared with the configuration).
+#[derive(Default)]
 struct Outcome {
-    gateway: String,
-    route: String,
-    backend: String,
+    gateway: Option<Arc<str>>,
+    route: Option<Arc<str>>,
+    backend: Option<Arc<str>>,
 }
 
 async fn handle(
@@ -261,31 +262,33 @@ async fn handle(
     req: Request<Incoming>,
 ) -> Response<Body> {
     let start = Instant::now();
-    let method = req.method().clone();
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-    let mut outcome = Outcome {
-        gateway: String::new(),
-        route: String::new(),
-        backend: String::new(),
-    };
+    let logged = shared.access_log.then(|| {
+        (
+            req.method().clone(),
+            req.uri()
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        )
+    });
+    let mut outcome = Outcome::default();
     let response = route(&shared, &conn, req, &mut outcome).await;
     let elapsed = start.elapsed();
     let code = response.status().as_u16();
-    shared
-        .metrics
-        .record(&outcome.gateway, &outcome.route, code, elapsed);
-    if shared.access_log {
+    shared.metrics.record(
+        outcome.gateway.as_deref().unwrap_or(""),
+        outcome.route.as_deref().unwrap_or(""),
+        code,
+        elapsed,
+    );
+    if let Some((method, path)) = logged {
         let line = serde_json::json!({
             "client": conn.peer.to_string(),
             "method": method.as_str(),
             "path": path,
             "status": code,
-            "gateway": outcome.gateway,
-            "route": outcome.route,
-            "backend": outcome.backend,
+            "gateway": outcome.gateway.as_deref(),
+            "route": outcome.route.as_deref(),
+            "backend": outcome.backend.as_deref(),
             "duration_us": u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         });
         tracing::info!(target: "gwproxy::access", "{line}");
@@ -359,14 +362,14 @@ async fn route(
         return local(StatusCode::NOT_FOUND, grpc);
     };
     if let Some(l) = table.listeners.get(m.listener.index) {
-        outcome.gateway.clone_from(&l.gateway);
+        outcome.gateway = Some(l.gateway.clone());
     }
     let Some(rule) = m.filters.first() else {
         return local(StatusCode::NOT_FOUND, grpc);
     };
-    outcome.route.clone_from(&rule.route);
+    outcome.route = Some(rule.route.clone());
     let scheme = if conn.tls { "https" } else { "http" };
-    let matched_prefix = rule.matched_prefix(m.match_index).to_owned();
+    let matched_prefix = rule.matched_prefix(m.match_index);
 
     // Filters, in the order written.
     let origin = parts
@@ -390,7 +393,7 @@ async fn route(
                     listener_port: port,
                     path: parts.uri.path(),
                     query: parts.uri.query(),
-                    matched_prefix: &matched_prefix,
+                    matched_prefix,
                 };
                 let location = r.location(&input);
                 let mut resp = Response::new(empty());
@@ -408,7 +411,7 @@ async fn route(
                     new_host = Some(h.clone());
                 }
                 if let Some(p) = &r.path {
-                    new_path = Some(p.apply(parts.uri.path(), &matched_prefix));
+                    new_path = Some(p.apply(parts.uri.path(), matched_prefix));
                 }
             }
             RuleFilter::Mirror(m) => mirrors.push(m),
@@ -436,7 +439,7 @@ async fn route(
         return local(StatusCode::INTERNAL_SERVER_ERROR, grpc);
     };
     let backend: Arc<Backend> = backend.clone();
-    outcome.backend.clone_from(&backend.label);
+    outcome.backend = Some(backend.label.clone());
     if backend.invalid.is_some() {
         return local(StatusCode::INTERNAL_SERVER_ERROR, grpc);
     }
@@ -514,20 +517,33 @@ async fn route(
         headers: parts.headers,
     };
 
-    // Mirrors: copies of bodiless requests, fire and forget.
+    // Mirrors: fire-and-forget copies. A request body is teed to the mirrors as it streams
+    // to the backend; a mirror that falls behind is cut off (its copy fails), never the
+    // main request.
     let body_empty = body.is_end_stream();
+    let mut taps = Vec::new();
     for mirror in mirrors {
-        if !body_empty || mirror.backend.endpoints.is_empty() {
-            continue;
-        }
-        if mirror.share < 1.0 && fastrand::f64() >= mirror.share {
+        if mirror.backend.endpoints.is_empty()
+            || (mirror.share < 1.0 && fastrand::f64() >= mirror.share)
+        {
             continue;
         }
         let Some(addr) = pick_endpoint(&shared.upstream.failover, &mirror.backend) else {
             continue;
         };
         let h2 = mirror.backend.h2c || grpc;
-        let Some(req) = head.request_to(addr, h2, empty()) else {
+        let copy = if body_empty {
+            empty()
+        } else {
+            let (tx, rx) = tokio::sync::mpsc::channel(MIRROR_BUFFER);
+            let aborted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            taps.push(MirrorTx {
+                tx,
+                aborted: aborted.clone(),
+            });
+            MirrorRx { rx, aborted }.boxed_unsync()
+        };
+        let Some(req) = head.request_to(addr, h2, copy) else {
             continue;
         };
         let shared = shared.clone();
@@ -538,6 +554,11 @@ async fn route(
             }
         });
     }
+    let body = if taps.is_empty() {
+        incoming(body)
+    } else {
+        Tee { inner: body, taps }.boxed_unsync()
+    };
 
     let attempt = forward(shared, &backend, h2, &head, rule, body, body_empty);
     let result = match rule.request_timeout {
@@ -649,7 +670,7 @@ async fn forward(
     h2: bool,
     head: &Head,
     rule: &Rule,
-    body: Incoming,
+    body: Body,
     body_empty: bool,
 ) -> Result<Response<Incoming>, StatusCode> {
     let upstream = &shared.upstream;
@@ -675,7 +696,7 @@ async fn forward(
             return Err(StatusCode::SERVICE_UNAVAILABLE);
         };
         let req_body = match body.take() {
-            Some(b) if !body_empty => incoming(b),
+            Some(b) if !body_empty => b,
             _ => empty(),
         };
         let Some(req) = head.request_to(addr, h2, req_body) else {
@@ -734,4 +755,94 @@ async fn forward(
         }
     }
     Err(last)
+}
+
+/// Chunks a mirror may lag behind the main request before its copy is abandoned.
+const MIRROR_BUFFER: usize = 64;
+
+/// The sending side of one mirror's copy of the request body.
+struct MirrorTx {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    aborted: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// The request body on its way to the backend, copying data to the mirrors.
+struct Tee {
+    inner: Incoming,
+    taps: Vec<MirrorTx>,
+}
+
+impl hyper::body::Body for Tee {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.taps.retain(|t| match t.tx.try_send(data.clone()) {
+                        Ok(()) => true,
+                        Err(_) => {
+                            t.aborted.store(true, std::sync::atomic::Ordering::Release);
+                            false
+                        }
+                    });
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                for t in this.taps.drain(..) {
+                    t.aborted.store(true, std::sync::atomic::Ordering::Release);
+                }
+                Poll::Ready(Some(Err(Box::new(e))))
+            }
+            Poll::Ready(None) => {
+                this.taps.clear();
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A mirror's copy of the request body.
+struct MirrorRx {
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+    aborted: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl hyper::body::Body for MirrorRx {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match this.rx.poll_recv(cx) {
+            Poll::Ready(Some(b)) => Poll::Ready(Some(Ok(hyper::body::Frame::data(b)))),
+            Poll::Ready(None) if this.aborted.load(std::sync::atomic::Ordering::Acquire) => {
+                Poll::Ready(Some(Err(
+                    "the mirror fell behind; its copy is abandoned".into()
+                )))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
 }

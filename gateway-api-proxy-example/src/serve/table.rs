@@ -36,7 +36,7 @@ pub const H2C: &str = "kubernetes.io/h2c";
 #[derive(Debug)]
 pub struct Backend {
     /// `namespace/name:port`, for logs and metrics.
-    pub label: String,
+    pub label: Arc<str>,
     /// Why the backend cannot be used (its share answers 500), `None` when valid.
     pub invalid: Option<String>,
     /// Ready endpoints.
@@ -88,7 +88,7 @@ pub struct Retry {
 #[derive(Debug)]
 pub struct Rule {
     /// `Kind namespace/name` of the Route.
-    pub route: String,
+    pub route: Arc<str>,
     /// Filters in the order written.
     pub filters: Vec<RuleFilter>,
     /// Per match index: the `PathPrefix` value of that match (`/` for the implicit match),
@@ -116,7 +116,7 @@ impl Rule {
 #[derive(Clone, Debug)]
 pub struct ListenerMeta {
     /// `namespace/name` of its Gateway.
-    pub gateway: String,
+    pub gateway: Arc<str>,
     /// Listener name.
     pub name: String,
     /// Listener port.
@@ -185,7 +185,7 @@ pub fn select_listener<'a>(
 
 fn meta(gateway: &ResolvedGateway, l: &ResolvedListener) -> ListenerMeta {
     ListenerMeta {
-        gateway: format!("{}/{}", gateway.key.0, gateway.key.1),
+        gateway: format!("{}/{}", gateway.key.0, gateway.key.1).into(),
         name: l.name.clone(),
         port: u16::try_from(l.port).unwrap_or_default(),
         hostname: l.hostname.clone(),
@@ -255,7 +255,7 @@ fn convert_listener(
             .http_routes
             .get(&key)
             .and_then(|h| h.spec.rules.as_ref());
-        let label = format!("HTTPRoute {}/{}", r.id.namespace, r.id.name);
+        let label: Arc<str> = format!("HTTPRoute {}/{}", r.id.namespace, r.id.name).into();
         let rules = r
             .rules
             .into_iter()
@@ -353,7 +353,7 @@ fn convert_listener(
             .grpc_routes
             .get(&key)
             .and_then(|h| h.spec.rules.as_ref());
-        let label = format!("GRPCRoute {}/{}", r.id.namespace, r.id.name);
+        let label: Arc<str> = format!("GRPCRoute {}/{}", r.id.namespace, r.id.name).into();
         let rules = r
             .rules
             .into_iter()
@@ -475,7 +475,7 @@ fn mirror(
         .or_insert_with(|| {
             let (endpoints, h2c) = endpoints(snapshot, &ns, &name, port);
             Arc::new(Backend {
-                label: label(&ns, &name, port),
+                label: label(&ns, &name, port).into(),
                 invalid: None,
                 endpoints,
                 h2c,
@@ -607,7 +607,7 @@ fn backend(b: &ResolvedBackend, snapshot: &Snapshot, filters: Vec<RuleFilter>) -
         (Vec::new(), false)
     };
     Backend {
-        label: label(&b.namespace, &b.name, b.port),
+        label: label(&b.namespace, &b.name, b.port).into(),
         invalid: b
             .invalid
             .as_ref()
