@@ -513,13 +513,51 @@ impl Drop for Proxy {
     }
 }
 
-/// A hash of the sources' names and contents (unreadable sources hash as such).
+/// A fingerprint of the sources: for files, their paths, sizes and modification times (cheap
+/// enough to poll often), plus the contents of files modified in the last two seconds (so two
+/// writes within one timestamp tick are still seen); for inline sources, their text.
 fn fingerprint(sources: &ConfigSource) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
+    fn walk(p: &std::path::Path, h: &mut DefaultHasher, depth: usize) {
+        let Ok(meta) = std::fs::metadata(p) else {
+            (p, "missing").hash(h);
+            return;
+        };
+        if meta.is_dir() {
+            if depth > 32 {
+                return;
+            }
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            entries.sort();
+            for e in entries {
+                let is_manifest = e
+                    .extension()
+                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json");
+                if e.is_dir() || is_manifest {
+                    walk(&e, h, depth + 1);
+                }
+            }
+            return;
+        }
+        let modified = meta.modified().ok();
+        (p, meta.len(), modified).hash(h);
+        let recent = modified
+            .and_then(|m| m.elapsed().ok())
+            .is_none_or(|age| age < Duration::from_secs(2));
+        if recent && let Ok(bytes) = std::fs::read(p) {
+            bytes.hash(h);
+        }
+    }
     let mut h = DefaultHasher::new();
-    match read(sources) {
-        Ok(v) => v.hash(&mut h),
-        Err(e) => e.to_string().hash(&mut h),
+    match sources {
+        ConfigSource::Paths(paths) => {
+            for p in paths {
+                walk(p, &mut h, 0);
+            }
+        }
+        ConfigSource::Inline(v) => v.hash(&mut h),
     }
     h.finish()
 }

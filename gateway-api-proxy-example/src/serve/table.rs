@@ -680,3 +680,86 @@ pub fn endpoints(
     out.dedup();
     (out, h2c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listener_selection_prefers_exact_then_longest_wildcard_then_catch_all() {
+        let ls = [
+            (0, None),
+            (1, Some("*.example.org")),
+            (2, Some("*.a.example.org")),
+            (3, Some("x.a.example.org")),
+        ];
+        let pick = |name: Option<&str>| select_listener(ls.iter().copied(), name);
+        assert_eq!(pick(Some("x.a.example.org")), Some(3));
+        assert_eq!(pick(Some("X.A.Example.org.")), Some(3));
+        assert_eq!(pick(Some("y.a.example.org")), Some(2));
+        assert_eq!(pick(Some("b.example.org")), Some(1));
+        assert_eq!(pick(Some("example.org")), Some(0));
+        assert_eq!(pick(None), Some(0));
+        let no_catch_all = [(5, Some("a.org"))];
+        assert_eq!(
+            select_listener(no_catch_all.iter().copied(), Some("b.org")),
+            None
+        );
+    }
+
+    fn snapshot(yaml: &str) -> Snapshot {
+        let objects: Vec<_> = gateway_api_types::parse_documents("t.yaml", yaml)
+            .into_iter()
+            .map(|d| d.unwrap().object)
+            .collect();
+        Snapshot::from_objects(&objects).unwrap()
+    }
+
+    #[test]
+    fn endpoints_follow_service_port_names_and_readiness() {
+        let s = snapshot(
+            r#"
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: ns1}
+spec:
+  ports:
+  - {name: web, port: 80, targetPort: 8080}
+  - {name: grpc, port: 81, targetPort: 9090, appProtocol: kubernetes.io/h2c}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: svc-a, namespace: ns1, labels: {kubernetes.io/service-name: svc}}
+addressType: IPv4
+ports: [{name: web, port: 8081}, {name: grpc, port: 9091}]
+endpoints:
+- addresses: [10.0.0.2]
+- addresses: [10.0.0.1]
+- addresses: [10.0.0.3]
+  conditions: {ready: false}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: other, namespace: ns1, labels: {kubernetes.io/service-name: other}}
+addressType: IPv4
+ports: [{name: web, port: 1}]
+endpoints: [{addresses: [10.9.9.9]}]
+"#,
+        );
+        let (eps, h2c) = endpoints(&s, "ns1", "svc", Some(80));
+        assert_eq!(
+            eps,
+            vec![
+                "10.0.0.1:8081".parse().unwrap(),
+                "10.0.0.2:8081".parse().unwrap()
+            ]
+        );
+        assert!(!h2c);
+        let (eps, h2c) = endpoints(&s, "ns1", "svc", Some(81));
+        assert_eq!(eps.len(), 2);
+        assert!(eps.iter().all(|e| e.port() == 9091));
+        assert!(h2c);
+        assert!(endpoints(&s, "ns1", "svc", Some(82)).0.is_empty());
+        assert!(endpoints(&s, "ns1", "nope", Some(80)).0.is_empty());
+    }
+}
