@@ -714,6 +714,8 @@ fn bind_socket(addr: SocketAddr) -> std::io::Result<TcpListener> {
 pub(crate) struct ConnInfo {
     pub(crate) key: SocketKey,
     pub(crate) peer: SocketAddr,
+    /// The peer's IP as an `X-Forwarded-For` value.
+    pub(crate) peer_ip: http::HeaderValue,
     pub(crate) tls: bool,
     /// Index (in the table's listeners) of the HTTPS listener the SNI selected.
     pub(crate) sni_listener: Option<usize>,
@@ -800,6 +802,7 @@ async fn serve_connection(
         let info = Arc::new(ConnInfo {
             key,
             peer,
+            peer_ip: peer_ip_value(peer),
             tls: true,
             sni_listener,
         });
@@ -818,6 +821,7 @@ async fn serve_connection(
         let info = Arc::new(ConnInfo {
             key,
             peer,
+            peer_ip: peer_ip_value(peer),
             tls: false,
             sni_listener: None,
         });
@@ -832,6 +836,11 @@ async fn serve_connection(
             }
         }
     }
+}
+
+fn peer_ip_value(peer: SocketAddr) -> http::HeaderValue {
+    http::HeaderValue::from_str(&peer.ip().to_string())
+        .unwrap_or(http::HeaderValue::from_static("unknown"))
 }
 
 async fn admin_loop(shared: Arc<Shared>, listener: TcpListener) {

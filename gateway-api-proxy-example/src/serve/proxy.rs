@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::{Authority, PathAndQuery};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
@@ -455,15 +456,21 @@ async fn route(
     }
 
     // The forwarded request head.
-    let original_authority = authority.clone();
-    let out_authority = new_host.unwrap_or(original_authority);
     let path_and_query = match (&new_path, parts.uri.query()) {
-        (Some(p), Some(q)) => format!("{p}?{q}"),
-        (Some(p), None) => p.clone(),
-        (None, _) => parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        (Some(p), Some(q)) => PathAndQuery::try_from(format!("{p}?{q}")).ok(),
+        (Some(p), None) => PathAndQuery::try_from(p.as_str()).ok(),
+        (None, _) => parts.uri.path_and_query().cloned(),
+    }
+    .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    // The authority sent on: the rewritten host, else the request's (URI, else Host).
+    let out_authority = match &new_host {
+        Some(h) => Authority::try_from(h.as_str()).ok(),
+        None => parts.uri.authority().cloned().or_else(|| {
+            parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| Authority::try_from(h.as_bytes()).ok())
+        }),
     };
     // An HTTP/1.1 protocol upgrade (WebSocket): forwarded with its `Upgrade`, then the two
     // connections are spliced.
@@ -490,27 +497,31 @@ async fn route(
             .headers
             .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     }
-    let peer_ip = conn.peer.ip().to_string();
     let xff = match parts
         .headers
-        .get("x-forwarded-for")
+        .get(X_FORWARDED_FOR)
         .and_then(|v| v.to_str().ok())
     {
-        Some(prev) => format!("{prev}, {peer_ip}"),
-        None => peer_ip,
+        Some(prev) => HeaderValue::from_str(&format!("{prev}, {}", conn.peer.ip())).ok(),
+        None => Some(conn.peer_ip.clone()),
     };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        parts.headers.insert("x-forwarded-for", v);
+    if let Some(v) = xff {
+        parts.headers.insert(X_FORWARDED_FOR, v);
     }
     parts.headers.insert(
-        "x-forwarded-proto",
+        X_FORWARDED_PROTO,
         HeaderValue::from_static(if conn.tls { "https" } else { "http" }),
     );
-    if let Ok(v) = HeaderValue::from_str(&out_authority) {
+    // HTTP/1.1 upstreams get the authority as Host (kept as received unless rewritten).
+    if (new_host.is_some() || !parts.headers.contains_key(header::HOST))
+        && let Some(v) = out_authority
+            .as_ref()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
         parts.headers.insert(header::HOST, v);
     }
     let h2 = (backend.h2c || grpc) && upgrade.is_none();
-    let head = Head {
+    let mut head = Head {
         method: parts.method.clone(),
         authority: out_authority,
         path_and_query,
@@ -528,9 +539,10 @@ async fn route(
         {
             continue;
         }
-        let Some(addr) = pick_endpoint(&shared.upstream.failover, &mirror.backend) else {
+        let Some(i) = pick_endpoint(&shared.upstream.failover, &mirror.backend) else {
             continue;
         };
+        let (addr, endpoint) = (mirror.backend.endpoints[i], &mirror.backend.authorities[i]);
         let h2 = mirror.backend.h2c || grpc;
         let copy = if body_empty {
             empty()
@@ -543,7 +555,7 @@ async fn route(
             });
             MirrorRx { rx, aborted }.boxed_unsync()
         };
-        let Some(req) = head.request_to(addr, h2, copy) else {
+        let Some(req) = head.request_to(endpoint, h2, copy, false) else {
             continue;
         };
         let shared = shared.clone();
@@ -560,7 +572,7 @@ async fn route(
         Tee { inner: body, taps }.boxed_unsync()
     };
 
-    let attempt = forward(shared, &backend, h2, &head, rule, body, body_empty);
+    let attempt = forward(shared, &backend, h2, &mut head, rule, body, body_empty);
     let result = match rule.request_timeout {
         Some(t) => tokio::time::timeout(t, attempt)
             .await
@@ -609,66 +621,71 @@ async fn route(
     resp
 }
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
 /// The forwarded request head, reusable for retries and mirrors.
 struct Head {
     method: Method,
-    authority: String,
-    path_and_query: String,
+    /// The authority sent on (`:authority` for h2c upstreams).
+    authority: Option<Authority>,
+    path_and_query: PathAndQuery,
     headers: HeaderMap,
 }
 
 impl Head {
-    fn request(&self, addr: SocketAddr, body: Body) -> Option<Request<Body>> {
-        // HTTP/1.1 upstreams connect to the URI's authority (the endpoint) and keep the Host
-        // header; h2c upstreams get `:authority` from the URI, so it carries the original
-        // authority there (the connection is made to `addr` regardless).
-        let _ = addr;
-        let uri: Uri = format!("http://{}{}", self.authority, self.path_and_query)
-            .parse()
-            .ok()?;
+    /// The request for endpoint `endpoint`. HTTP/1.1 upstreams connect to the URI's authority
+    /// (the endpoint) and keep the Host header; h2c upstreams take `:authority` from the URI,
+    /// so it carries the original authority (the connection is made to the endpoint
+    /// regardless). `last`: no other attempt follows, the headers are moved, not copied.
+    fn request_to(
+        &mut self,
+        endpoint: &Authority,
+        h2: bool,
+        body: Body,
+        last: bool,
+    ) -> Option<Request<Body>> {
+        let mut uri = http::uri::Parts::default();
+        uri.scheme = Some(http::uri::Scheme::HTTP);
+        uri.authority = Some(if h2 {
+            self.authority.clone().unwrap_or_else(|| endpoint.clone())
+        } else {
+            endpoint.clone()
+        });
+        uri.path_and_query = Some(self.path_and_query.clone());
         let mut req = Request::new(body);
         *req.method_mut() = self.method.clone();
-        *req.uri_mut() = uri;
-        *req.headers_mut() = self.headers.clone();
-        Some(req)
-    }
-
-    fn request_to(&self, addr: SocketAddr, h2: bool, body: Body) -> Option<Request<Body>> {
-        if h2 {
-            return self.request(addr, body);
-        }
-        let uri: Uri = format!("http://{addr}{}", self.path_and_query)
-            .parse()
-            .ok()?;
-        let mut req = Request::new(body);
-        *req.method_mut() = self.method.clone();
-        *req.uri_mut() = uri;
-        *req.headers_mut() = self.headers.clone();
+        *req.uri_mut() = Uri::from_parts(uri).ok()?;
+        *req.headers_mut() = if last {
+            std::mem::take(&mut self.headers)
+        } else {
+            self.headers.clone()
+        };
         Some(req)
     }
 }
 
-/// An endpoint not marked down (any endpoint when all are).
-fn pick_endpoint(failover: &Failover, backend: &Backend) -> Option<SocketAddr> {
+/// The index of an endpoint not marked down (any endpoint when all are).
+fn pick_endpoint(failover: &Failover, backend: &Backend) -> Option<usize> {
     let n = backend.endpoints.len();
     if n == 0 {
         return None;
     }
-    let start = fastrand::usize(..n);
+    let start = if n == 1 { 0 } else { fastrand::usize(..n) };
     if failover.is_empty() {
-        return backend.endpoints.get(start).copied();
+        return Some(start);
     }
     (0..n)
-        .map(|i| backend.endpoints[(start + i) % n])
-        .find(|a| !failover.is_down(a))
-        .or_else(|| backend.endpoints.get(start).copied())
+        .map(|i| (start + i) % n)
+        .find(|i| !failover.is_down(&backend.endpoints[*i]))
+        .or(Some(start))
 }
 
 async fn forward(
     shared: &Arc<Shared>,
     backend: &Backend,
     h2: bool,
-    head: &Head,
+    head: &mut Head,
     rule: &Rule,
     body: Body,
     body_empty: bool,
@@ -692,14 +709,18 @@ async fn forward(
         {
             tokio::time::sleep(r.backoff).await;
         }
-        let Some(addr) = pick_endpoint(&upstream.failover, backend) else {
+        let Some(i) = pick_endpoint(&upstream.failover, backend) else {
             return Err(StatusCode::SERVICE_UNAVAILABLE);
         };
+        let addr = backend.endpoints[i];
+        // Another attempt may follow: a retry policy, or another endpoint to fail over to.
+        let final_attempt = retry.is_none() && connect_failures + 1 >= connect_tries;
         let req_body = match body.take() {
             Some(b) if !body_empty => b,
             _ => empty(),
         };
-        let Some(req) = head.request_to(addr, h2, req_body) else {
+        let Some(req) = head.request_to(&backend.authorities[i], h2, req_body, final_attempt)
+        else {
             return Err(StatusCode::BAD_REQUEST);
         };
         let sent = upstream.send(addr, h2, req);

@@ -41,6 +41,8 @@ pub struct Backend {
     pub invalid: Option<String>,
     /// Ready endpoints.
     pub endpoints: Vec<SocketAddr>,
+    /// `ip:port` of each endpoint as a URI authority (same order).
+    pub authorities: Vec<http::uri::Authority>,
     /// Speak HTTP/2 cleartext to it (`appProtocol: kubernetes.io/h2c`).
     pub h2c: bool,
     /// Filters set on the backendRef (request/response header modifiers).
@@ -477,6 +479,7 @@ fn mirror(
             Arc::new(Backend {
                 label: label(&ns, &name, port).into(),
                 invalid: None,
+                authorities: authorities(&endpoints),
                 endpoints,
                 h2c,
                 filters: Vec::new(),
@@ -612,10 +615,18 @@ fn backend(b: &ResolvedBackend, snapshot: &Snapshot, filters: Vec<RuleFilter>) -
             .invalid
             .as_ref()
             .map(|p| format!("{}: {}", p.reason, p.message)),
+        authorities: authorities(&endpoints),
         endpoints,
         h2c,
         filters,
     }
+}
+
+fn authorities(endpoints: &[SocketAddr]) -> Vec<http::uri::Authority> {
+    endpoints
+        .iter()
+        .filter_map(|e| http::uri::Authority::try_from(e.to_string()).ok())
+        .collect()
 }
 
 /// The ready `ip:port` endpoints of Service `namespace/name` port `port`, and whether it
