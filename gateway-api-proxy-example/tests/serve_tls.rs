@@ -109,7 +109,10 @@ async fn sni_selects_the_certificate_and_misdirected_requests_get_421() {
                      tls: {certificateRefs: [{name: cert-default}]}\n  \
                      - name: https-second\n    port: 443\n    protocol: HTTPS\n    \
                      hostname: second-example.org\n    \
-                     tls: {certificateRefs: [{name: cert-second}]}\n";
+                     tls: {certificateRefs: [{name: cert-second}]}\n  \
+                     - name: https-bad\n    port: 443\n    protocol: HTTPS\n    \
+                     hostname: bad.example.org\n    \
+                     tls: {certificateRefs: [{name: cert-bad}]}\n";
     let routes = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n\
                   metadata: {name: r1, namespace: default}\n\
                   spec:\n  parentRefs: [{name: gw, sectionName: https}]\n  \
@@ -123,12 +126,14 @@ async fn sni_selects_the_certificate_and_misdirected_requests_get_421() {
         gateway_yaml(listeners),
         ca.secret("default", "cert-default", &["example.org"]),
         ca.secret("default", "cert-second", &["second-example.org"]),
-    );
+    ) + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert-bad, namespace: default}\n\
+         type: kubernetes.io/tls\nstringData: {tls.crt: not a certificate, tls.key: not a key}\n";
     let extra = [
         service_yaml("default", "svc-v1", 80, &[v1.addr], false),
         service_yaml("default", "svc-v2", 80, &[v2.addr], false),
     ]
     .join("---\n");
+    // A listener with an unusable certificate does not stop the others.
     let proxy = start(&yaml, objects(&extra)).await;
     let tls_socket = proxy
         .bound()

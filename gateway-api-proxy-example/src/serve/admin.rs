@@ -211,6 +211,7 @@ pub(crate) async fn handle(
             let body = json!({
                 "generation": state.generation,
                 "lastError": last_error,
+                "warnings": state.warnings,
                 "listeners": state.routes,
                 "routes": state.resolved_routes,
                 "objects": state.statuses,

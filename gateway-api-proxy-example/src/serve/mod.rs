@@ -221,6 +221,7 @@ pub(crate) struct State {
     pub(crate) statuses: Value,
     pub(crate) routes: Value,
     pub(crate) resolved_routes: Value,
+    pub(crate) warnings: Vec<String>,
 }
 
 struct Socket {
@@ -324,6 +325,7 @@ fn load_state(
             statuses: loaded.statuses,
             routes: loaded.routes,
             resolved_routes,
+            warnings: loaded.warnings,
         },
         sockets,
     ))
