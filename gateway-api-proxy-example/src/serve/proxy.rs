@@ -542,7 +542,12 @@ async fn route(
         let Some(i) = pick_endpoint(&shared.upstream.failover, &mirror.backend) else {
             continue;
         };
-        let (addr, endpoint) = (mirror.backend.endpoints[i], &mirror.backend.authorities[i]);
+        let (Some(addr), Some(endpoint)) = (
+            mirror.backend.endpoints.get(i).copied(),
+            mirror.backend.authorities.get(i),
+        ) else {
+            continue;
+        };
         let h2 = mirror.backend.h2c || grpc;
         let copy = if body_empty {
             empty()
@@ -677,7 +682,12 @@ fn pick_endpoint(failover: &Failover, backend: &Backend) -> Option<usize> {
     }
     (0..n)
         .map(|i| (start + i) % n)
-        .find(|i| !failover.is_down(&backend.endpoints[*i]))
+        .find(|i| {
+            backend
+                .endpoints
+                .get(*i)
+                .is_some_and(|a| !failover.is_down(a))
+        })
         .or(Some(start))
 }
 
@@ -712,15 +722,19 @@ async fn forward(
         let Some(i) = pick_endpoint(&upstream.failover, backend) else {
             return Err(StatusCode::SERVICE_UNAVAILABLE);
         };
-        let addr = backend.endpoints[i];
+        let (Some(addr), Some(endpoint)) = (
+            backend.endpoints.get(i).copied(),
+            backend.authorities.get(i),
+        ) else {
+            return Err(StatusCode::BAD_GATEWAY);
+        };
         // Another attempt may follow: a retry policy, or another endpoint to fail over to.
         let final_attempt = retry.is_none() && connect_failures + 1 >= connect_tries;
         let req_body = match body.take() {
             Some(b) if !body_empty => b,
             _ => empty(),
         };
-        let Some(req) = head.request_to(&backend.authorities[i], h2, req_body, final_attempt)
-        else {
+        let Some(req) = head.request_to(endpoint, h2, req_body, final_attempt) else {
             return Err(StatusCode::BAD_REQUEST);
         };
         let sent = upstream.send(addr, h2, req);
