@@ -335,6 +335,8 @@ impl Proxy {
     /// Loads the configuration, binds the sockets and starts serving. A broken configuration
     /// is an error naming the file, object and field.
     pub async fn start(options: ServeOptions) -> Result<Proxy, ServeError> {
+        // Taken before reading, so a change made while loading is seen by the watcher.
+        let initial_print = options.watch.map(|_| fingerprint(&options.sources));
         let (state, sockets) = load_state(&options, 1).map_err(|e| match e {
             ReloadError::Input(e) => ServeError::Input(e),
             ReloadError::Config(e) => ServeError::Config(e),
@@ -387,7 +389,7 @@ impl Proxy {
             let weak = Arc::downgrade(&shared);
             let bound = bound.clone();
             proxy.background.push(tokio::spawn(async move {
-                let mut last = None;
+                let mut last = initial_print;
                 loop {
                     let Some(shared) = weak.upgrade() else { return };
                     let sources = shared
