@@ -899,3 +899,32 @@ impl Failover {
             .is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn proxy_and_options_are_send_and_sync() {
+        assert_send_sync::<Proxy>();
+        assert_send_sync::<ServeOptions>();
+        assert_send_sync::<ReloadError>();
+        assert_send_sync::<ServeError>();
+    }
+
+    #[test]
+    fn failover_marks_expire() {
+        let f = Failover::default();
+        let a: SocketAddr = "127.0.0.1:1"
+            .parse()
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 1)));
+        assert!(f.is_empty());
+        f.mark(a, Duration::from_secs(60));
+        assert!(f.is_down(&a));
+        f.mark(a, Duration::ZERO);
+        assert!(!f.is_down(&a));
+        assert!(f.is_empty());
+    }
+}
