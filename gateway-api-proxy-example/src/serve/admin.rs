@@ -29,11 +29,20 @@ struct Series {
     count: AtomicU64,
 }
 
+/// FNV-1a over the labels: a cheap, allocation-free key (collisions are resolved by comparing
+/// the labels).
 fn series_key(gateway: &str, route: &str, code: u16) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (gateway, route, code).hash(&mut h);
-    h.finish()
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in gateway
+        .bytes()
+        .chain([0xff])
+        .chain(route.bytes())
+        .chain(code.to_le_bytes())
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 /// Counters of the data path.
