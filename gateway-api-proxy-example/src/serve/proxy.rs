@@ -311,22 +311,16 @@ async fn handle(
 }
 
 /// The request's authority: `:authority` / absolute-form URI, else `Host`.
-fn authority(parts: &http::request::Parts) -> Option<String> {
+fn authority(parts: &http::request::Parts) -> Option<&str> {
     parts
         .uri
         .authority()
-        .map(|a| {
-            a.as_str()
-                .rsplit_once('@')
-                .map_or(a.as_str(), |(_, h)| h)
-                .to_owned()
-        })
+        .map(|a| a.as_str().rsplit_once('@').map_or(a.as_str(), |(_, h)| h))
         .or_else(|| {
             parts
                 .headers
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
         })
 }
 
@@ -353,7 +347,6 @@ async fn route(
         return local(StatusCode::NOT_FOUND, grpc);
     };
     let port = conn.key.port;
-    let authority = authority(&parts).unwrap_or_default();
 
     // spec (GatewayHTTPSListenerDetectMisdirectedRequests): on an HTTPS port, a request
     // whose host selects another listener than the SNI did is misdirected: 421.
@@ -365,7 +358,7 @@ async fn route(
                 .enumerate()
                 .filter(|(_, l)| l.port == port && l.https)
                 .map(|(i, l)| (i, l.hostname.as_deref())),
-            Some(host_only(&authority)),
+            Some(host_only(authority(&parts).unwrap_or_default())),
         );
         if host_listener != conn.sni_listener {
             return local(StatusCode::MISDIRECTED_REQUEST, grpc);
@@ -403,7 +396,7 @@ async fn route(
             RuleFilter::Redirect(r) => {
                 let input = super::filters::RedirectInput {
                     scheme,
-                    host: host_only(&authority),
+                    host: host_only(authority(&parts).unwrap_or_default()),
                     listener_port: port,
                     path: parts.uri.path(),
                     query: parts.uri.query(),
