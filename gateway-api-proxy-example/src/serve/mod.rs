@@ -773,8 +773,12 @@ async fn serve_connection(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(limits.max_header_bytes.max(8192))
-        .max_headers(limits.max_headers);
+        .max_buf_size(limits.max_header_bytes.max(8192));
+    // hyper's own limit is 100 headers on a stack array; setting one (even 100) makes it
+    // initialize a vector of that size for every request, so only set other values.
+    if limits.max_headers != HYPER_DEFAULT_MAX_HEADERS {
+        builder.http1().max_headers(limits.max_headers);
+    }
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -846,6 +850,9 @@ fn peer_ip_value(peer: SocketAddr) -> http::HeaderValue {
     http::HeaderValue::from_str(&peer.ip().to_string())
         .unwrap_or(http::HeaderValue::from_static("unknown"))
 }
+
+/// hyper's default limit on the number of request headers (HTTP/1.1).
+const HYPER_DEFAULT_MAX_HEADERS: usize = 100;
 
 async fn admin_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {

@@ -583,7 +583,10 @@ async fn route(
         Tee { inner: body, taps }.boxed_unsync()
     };
 
-    let attempt = forward(shared, &backend, h2, &mut head, rule, body, body_empty);
+    // Boxed: keeps the connection's request future small (it is moved around by value).
+    let attempt = Box::pin(forward(
+        shared, &backend, h2, &mut head, rule, body, body_empty,
+    ));
     let result = match rule.request_timeout {
         Some(t) => tokio::time::timeout(t, attempt)
             .await
