@@ -52,8 +52,19 @@ mod grpc_status {
 }
 
 /// Pooled upstream clients.
+/// An HTTP/1.1 connection to an endpoint.
+type H1Sender = hyper::client::conn::http1::SendRequest<Body>;
+/// Idle HTTP/1.1 connections per endpoint.
+type H1Idle = Arc<Mutex<HashMap<SocketAddr, Vec<H1Sender>>>>;
+/// Idle connections kept per endpoint.
+const MAX_IDLE_PER_ENDPOINT: usize = 256;
+
 pub(crate) struct Upstream {
+    /// For upgrades (the pooled client hands the upgraded connection over).
     http1: Client<HttpConnector, Body>,
+    /// Keep-alive HTTP/1.1 connections per endpoint: a connection goes back when its response
+    /// body has been read to the end.
+    h1_idle: H1Idle,
     h2: Mutex<HashMap<SocketAddr, hyper::client::conn::http2::SendRequest<Body>>>,
     failover: Failover,
     connect_timeout: Duration,
@@ -80,6 +91,7 @@ impl Upstream {
             .build(connector);
         Self {
             http1,
+            h1_idle: Arc::new(Mutex::new(HashMap::new())),
             h2: Mutex::new(HashMap::new()),
             failover: Failover::default(),
             connect_timeout: limits.connect_timeout,
@@ -123,12 +135,46 @@ impl Upstream {
         Ok(sender)
     }
 
+    /// An idle connection to `addr` that is ready, or a new one.
+    async fn h1_checkout(&self, addr: SocketAddr) -> Result<H1Sender, UpstreamError> {
+        loop {
+            let cached = self
+                .h1_idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get_mut(&addr)
+                .and_then(Vec::pop);
+            let Some(mut sender) = cached else { break };
+            if sender.is_closed() {
+                continue;
+            }
+            if sender.ready().await.is_ok() {
+                return Ok(sender);
+            }
+        }
+        let stream =
+            tokio::time::timeout(self.connect_timeout, tokio::net::TcpStream::connect(addr))
+                .await
+                .map_err(|_| UpstreamError::Connect(format!("connect to {addr}: timed out")))?
+                .map_err(|e| UpstreamError::Connect(format!("connect to {addr}: {e}")))?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = hyper::client::conn::http1::Builder::new()
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| UpstreamError::Connect(format!("HTTP/1.1 handshake with {addr}: {e}")))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(sender)
+    }
+
     async fn send(
         &self,
         addr: SocketAddr,
         h2: bool,
+        upgrade: bool,
         mut req: Request<Body>,
-    ) -> Result<Response<Incoming>, UpstreamError> {
+    ) -> Result<Response<Body>, UpstreamError> {
         if h2 {
             let mut sender = self.h2_sender(addr).await?;
             *req.version_mut() = Version::HTTP_2;
@@ -137,16 +183,47 @@ impl Upstream {
             sender
                 .send_request(req)
                 .await
+                .map(|r| r.map(incoming))
                 .map_err(|e| UpstreamError::Other(format!("h2c request to {addr}: {e}")))
+        } else if upgrade {
+            *req.version_mut() = Version::HTTP_11;
+            self.http1
+                .request(req)
+                .await
+                .map(|r| r.map(incoming))
+                .map_err(|e| {
+                    if e.is_connect() {
+                        UpstreamError::Connect(format!("connect to {addr}: {e}"))
+                    } else {
+                        UpstreamError::Other(format!("request to {addr}: {e}"))
+                    }
+                })
         } else {
             *req.version_mut() = Version::HTTP_11;
-            self.http1.request(req).await.map_err(|e| {
-                if e.is_connect() {
-                    UpstreamError::Connect(format!("connect to {addr}: {e}"))
-                } else {
-                    UpstreamError::Other(format!("request to {addr}: {e}"))
+            // A connection to one endpoint sends the origin form.
+            let pq = req
+                .uri()
+                .path_and_query()
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/"));
+            *req.uri_mut() = Uri::from(pq);
+            let mut sender = self.h1_checkout(addr).await?;
+            let resp = sender
+                .send_request(req)
+                .await
+                .map_err(|e| UpstreamError::Other(format!("request to {addr}: {e}")))?;
+            let back = (self.h1_idle.clone(), addr, sender);
+            if resp.body().is_end_stream() {
+                give_back(back);
+                return Ok(resp.map(incoming));
+            }
+            Ok(resp.map(|b| {
+                ReturnOnEnd {
+                    inner: b,
+                    back: Some(back),
                 }
-            })
+                .boxed_unsync()
+            }))
         }
     }
 }
@@ -571,7 +648,7 @@ async fn route(
         };
         let shared = shared.clone();
         tokio::spawn(async move {
-            if let Ok(r) = shared.upstream.send(addr, h2, req).await {
+            if let Ok(r) = shared.upstream.send(addr, h2, false, req).await {
                 // Drain the mirror's answer so the connection can be reused.
                 let _ = r.into_body().collect().await;
             }
@@ -585,7 +662,14 @@ async fn route(
 
     // Boxed: keeps the connection's request future small (it is moved around by value).
     let attempt = Box::pin(forward(
-        shared, &backend, h2, &mut head, rule, body, body_empty,
+        shared,
+        &backend,
+        h2,
+        &mut head,
+        rule,
+        body,
+        body_empty,
+        upgrade.is_some(),
     ));
     let result = match rule.request_timeout {
         Some(t) => tokio::time::timeout(t, attempt)
@@ -594,7 +678,7 @@ async fn route(
         None => attempt.await,
     };
     let mut resp = match result {
-        Ok(r) => r.map(incoming),
+        Ok(r) => r,
         Err(status) => {
             if status != StatusCode::SERVICE_UNAVAILABLE {
                 shared
@@ -708,7 +792,8 @@ async fn forward(
     rule: &Rule,
     body: Body,
     body_empty: bool,
-) -> Result<Response<Incoming>, StatusCode> {
+    upgrade: bool,
+) -> Result<Response<Body>, StatusCode> {
     let upstream = &shared.upstream;
     let retry = rule.retry.as_ref().filter(|_| body_empty);
     let connect_tries = if body_empty {
@@ -746,7 +831,7 @@ async fn forward(
         let Some(req) = head.request_to(endpoint, h2, req_body, final_attempt) else {
             return Err(StatusCode::BAD_REQUEST);
         };
-        let sent = upstream.send(addr, h2, req);
+        let sent = upstream.send(addr, h2, upgrade, req);
         let result = match rule.backend_timeout {
             Some(t) => match tokio::time::timeout(t, sent).await {
                 Ok(r) => r,
@@ -888,5 +973,68 @@ impl hyper::body::Body for MirrorRx {
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => Poll::Pending,
         }
+    }
+}
+
+/// Returns a connection to the idle list.
+fn give_back((pool, addr, sender): (H1Idle, SocketAddr, H1Sender)) {
+    if sender.is_closed() {
+        return;
+    }
+    let mut idle = pool
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let list = idle.entry(addr).or_default();
+    if list.len() < MAX_IDLE_PER_ENDPOINT {
+        list.push(sender);
+    }
+}
+
+/// A response body that gives its connection back once read to the end (a body dropped
+/// earlier takes its connection with it).
+struct ReturnOnEnd {
+    inner: Incoming,
+    back: Option<(H1Idle, SocketAddr, H1Sender)>,
+}
+
+impl hyper::body::Body for ReturnOnEnd {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(None) => {
+                if let Some(back) = this.back.take() {
+                    give_back(back);
+                }
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.back = None;
+                Poll::Ready(Some(Err(Box::new(e))))
+            }
+            Poll::Ready(Some(Ok(frame))) => {
+                if this.inner.is_end_stream()
+                    && let Some(back) = this.back.take()
+                {
+                    give_back(back);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
