@@ -609,6 +609,7 @@ async fn route(
         authority: out_authority,
         path_and_query,
         headers: parts.headers,
+        upgrade: upgrade.is_some(),
     };
 
     // Mirrors: fire-and-forget copies. A request body is teed to the mirrors as it streams
@@ -662,14 +663,7 @@ async fn route(
 
     // Boxed: keeps the connection's request future small (it is moved around by value).
     let attempt = Box::pin(forward(
-        shared,
-        &backend,
-        h2,
-        &mut head,
-        rule,
-        body,
-        body_empty,
-        upgrade.is_some(),
+        shared, &backend, h2, &mut head, rule, body, body_empty,
     ));
     let result = match rule.request_timeout {
         Some(t) => tokio::time::timeout(t, attempt)
@@ -729,6 +723,8 @@ struct Head {
     authority: Option<Authority>,
     path_and_query: PathAndQuery,
     headers: HeaderMap,
+    /// An HTTP/1.1 upgrade is asked for.
+    upgrade: bool,
 }
 
 impl Head {
@@ -792,8 +788,8 @@ async fn forward(
     rule: &Rule,
     body: Body,
     body_empty: bool,
-    upgrade: bool,
 ) -> Result<Response<Body>, StatusCode> {
+    let upgrade = head.upgrade;
     let upstream = &shared.upstream;
     let retry = rule.retry.as_ref().filter(|_| body_empty);
     let connect_tries = if body_empty {
