@@ -308,12 +308,20 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te_trailers: bool) {
     if !headers.keys().any(is_hop_by_hop) {
         return;
     }
+    // Names listed in `Connection`, other than the usual tokens (`close`, `keep-alive`,
+    // `upgrade`: options, or headers removed below anyway).
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .map(str::trim)
+        .filter(|t| {
+            !t.eq_ignore_ascii_case("close")
+                && !t.eq_ignore_ascii_case("keep-alive")
+                && !t.eq_ignore_ascii_case("upgrade")
+        })
+        .filter_map(|n| HeaderName::from_bytes(n.as_bytes()).ok())
         .collect();
     for n in named {
         headers.remove(n);
@@ -326,12 +334,14 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te_trailers: bool) {
                 v.split(',')
                     .any(|t| t.trim().eq_ignore_ascii_case("trailers"))
             });
-    let present: Vec<HeaderName> = headers
-        .keys()
-        .filter(|n| is_hop_by_hop(n))
-        .cloned()
-        .collect();
-    for n in present {
+    let mut present: [Option<HeaderName>; 9] = Default::default();
+    for (slot, name) in present
+        .iter_mut()
+        .zip(headers.keys().filter(|n| is_hop_by_hop(n)))
+    {
+        *slot = Some(name.clone());
+    }
+    for n in present.into_iter().flatten() {
         headers.remove(n);
     }
     if te_trailers {
@@ -1032,5 +1042,41 @@ impl hyper::body::Body for ReturnOnEnd {
 
     fn size_hint(&self) -> hyper::body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_and_connection_options_are_removed() {
+        let mut h = HeaderMap::new();
+        for (n, v) in [
+            ("connection", "keep-alive, x-private"),
+            ("keep-alive", "timeout=5"),
+            ("x-private", "1"),
+            ("transfer-encoding", "chunked"),
+            ("te", "trailers, deflate"),
+            ("x-kept", "yes"),
+        ] {
+            h.append(n, HeaderValue::from_static(v));
+        }
+        strip_hop_by_hop(&mut h, true);
+        let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-kept", "te"]);
+        assert_eq!(h.get("te").map(|v| v.as_bytes()), Some(&b"trailers"[..]));
+        let mut h = HeaderMap::new();
+        h.append("te", HeaderValue::from_static("trailers"));
+        h.append("x-a", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut h, false);
+        assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn host_only_drops_ports_and_brackets() {
+        assert_eq!(host_only("example.com:8080"), "example.com");
+        assert_eq!(host_only("example.com"), "example.com");
+        assert_eq!(host_only("[::1]:80"), "::1");
     }
 }
