@@ -258,7 +258,7 @@ async fn header_modifiers() {
     assert_eq!(a.status, 200);
     let j = a.json();
     assert_eq!(j["headers"]["x-set"], serde_json::json!(["set-value"]));
-    assert_eq!(j["headers"]["x-add"], serde_json::json!(["first", "added"]));
+    assert_eq!(j["headers"]["x-add"], serde_json::json!(["first,added"]));
     assert!(j["headers"]["x-remove"].is_null());
     assert_eq!(a.header("x-resp-set"), Some("r1"));
     assert_eq!(a.header("x-backend"), None);
@@ -317,6 +317,34 @@ async fn mirror_delivers_a_copy() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(s.v1.seen.lock().unwrap().iter().any(|r| r == "GET /mirror"));
+
+    // A request body is copied to the mirror as it streams to the backend.
+    let req = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{}/mirror", s.addr))
+        .header("host", "example.com")
+        .body(Full::new(Bytes::from_static(b"payload")))
+        .unwrap();
+    let a = send(&client(), req).await;
+    assert_eq!(a.json()["backend"], "v1");
+    assert_eq!(a.json()["body"], "payload");
+    loop {
+        if s.v2
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r == "POST /mirror payload")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "mirrored body never arrived: {:?}",
+            s.v2.seen.lock().unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]
@@ -453,4 +481,91 @@ async fn grpc_pass_through_and_unimplemented() {
     let a = h2c_send(s.addr, grpc("/echo.Echo/Other")).await;
     assert_eq!(a.status, 200);
     assert_eq!(a.header("grpc-status"), Some("12"));
+}
+
+/// A raw backend that accepts one WebSocket-style upgrade per connection and then echoes
+/// bytes.
+async fn upgrade_backend() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let Ok(n) = s.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    head.extend_from_slice(&buf[..n]);
+                }
+                let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                if !text.contains("upgrade: websocket") {
+                    let _ = s
+                        .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                        .await;
+                    return;
+                }
+                let _ = s
+                    .write_all(
+                        b"HTTP/1.1 101 Switching Protocols\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n",
+                    )
+                    .await;
+                loop {
+                    let Ok(n) = s.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 || s.write_all(&buf[..n]).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test]
+async fn upgrades_are_spliced() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (ws, _task) = upgrade_backend().await;
+    let route = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n\
+                 metadata: {name: ws, namespace: default}\n\
+                 spec:\n  parentRefs: [{name: gw}]\n  \
+                 rules: [{backendRefs: [{name: svc-ws, port: 80}]}]\n";
+    let proxy = start(
+        &(gateway_yaml("") + route),
+        objects(&service_yaml("default", "svc-ws", 80, &[ws], false)),
+    )
+    .await;
+    let addr = proxy.address_of("default", "gw", 80).unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        b"GET /chat HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(TIMEOUT, s.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&head));
+        head.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&head);
+    assert!(text.starts_with("HTTP/1.1 101"), "{text}");
+    s.write_all(b"ping").await.unwrap();
+    let mut got = [0u8; 4];
+    tokio::time::timeout(TIMEOUT, s.read_exact(&mut got))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(&got, b"ping");
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -20,13 +20,37 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
-/// `gwproxy_requests_total` label values: gateway, route, status code.
-type RequestKey = (Arc<str>, Arc<str>, u16);
+/// One `gwproxy_requests_total` series.
+#[derive(Debug)]
+struct Series {
+    gateway: Box<str>,
+    route: Box<str>,
+    code: u16,
+    count: AtomicU64,
+}
+
+/// FNV-1a over the labels: a cheap, allocation-free key (collisions are resolved by comparing
+/// the labels).
+fn series_key(gateway: &str, route: &str, code: u16) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in gateway
+        .bytes()
+        .chain([0xff])
+        .chain(route.bytes())
+        .chain(code.to_le_bytes())
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
 
 /// Counters of the data path.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<HashMap<RequestKey, Arc<AtomicU64>>>,
+    /// Series by a hash of their labels (looked up without allocating; a new series is
+    /// inserted once under the write lock).
+    requests: RwLock<HashMap<u64, Vec<Series>>>,
     buckets: [AtomicU64; BUCKETS.len()],
     duration_count: AtomicU64,
     duration_sum_micros: AtomicU64,
@@ -39,15 +63,34 @@ pub struct Metrics {
 impl Metrics {
     /// Records one answered request.
     pub fn record(&self, gateway: &str, route: &str, code: u16, elapsed: Duration) {
-        let counter = {
+        let key = series_key(gateway, route, code);
+        let matches = |s: &Series| &*s.gateway == gateway && &*s.route == route && s.code == code;
+        let counted = self
+            .requests
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            .and_then(|v| v.iter().find(|s| matches(s)))
+            .map(|s| s.count.fetch_add(1, Ordering::Relaxed))
+            .is_some();
+        if !counted {
             let mut map = self
                 .requests
-                .lock()
+                .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let key = (Arc::<str>::from(gateway), Arc::<str>::from(route), code);
-            map.entry(key).or_default().clone()
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+            let list = map.entry(key).or_default();
+            match list.iter().find(|s| matches(s)) {
+                Some(s) => {
+                    s.count.fetch_add(1, Ordering::Relaxed);
+                }
+                None => list.push(Series {
+                    gateway: gateway.into(),
+                    route: route.into(),
+                    code,
+                    count: AtomicU64::new(1),
+                }),
+            }
+        }
         let secs = elapsed.as_secs_f64();
         for (i, b) in BUCKETS.iter().enumerate() {
             if secs <= *b {
@@ -71,10 +114,18 @@ impl Metrics {
         s.push_str("# TYPE gwproxy_requests_total counter\n");
         let mut rows: Vec<(String, String, u16, u64)> = self
             .requests
-            .lock()
+            .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-            .map(|((g, r, c), v)| (g.to_string(), r.to_string(), *c, v.load(Ordering::Relaxed)))
+            .values()
+            .flatten()
+            .map(|s| {
+                (
+                    s.gateway.to_string(),
+                    s.route.to_string(),
+                    s.code,
+                    s.count.load(Ordering::Relaxed),
+                )
+            })
             .collect();
         rows.sort();
         for (g, r, c, v) in rows {
@@ -169,6 +220,7 @@ pub(crate) async fn handle(
             let body = json!({
                 "generation": state.generation,
                 "lastError": last_error,
+                "warnings": state.warnings,
                 "listeners": state.routes,
                 "routes": state.resolved_routes,
                 "objects": state.statuses,

@@ -18,13 +18,31 @@ pub struct HeaderModifier {
 
 impl HeaderModifier {
     /// Applies the modifier. spec: `HTTPHeaderFilter` — `set` overwrites the header, `add`
-    /// appends to its values, `remove` deletes it; names are case-insensitive.
+    /// appends to its values (`my-header: foo` + add `bar` -> `my-header: foo,bar`; the values
+    /// are joined into one field line), `remove` deletes it; names are case-insensitive.
     pub fn apply(&self, headers: &mut HeaderMap) {
         for (n, v) in &self.set {
             headers.insert(n.clone(), v.clone());
         }
         for (n, v) in &self.add {
-            headers.append(n.clone(), v.clone());
+            let mut joined: Vec<u8> = Vec::new();
+            for old in headers.get_all(n) {
+                joined.extend_from_slice(old.as_bytes());
+                joined.push(b',');
+            }
+            if joined.is_empty() {
+                headers.insert(n.clone(), v.clone());
+                continue;
+            }
+            joined.extend_from_slice(v.as_bytes());
+            match HeaderValue::from_bytes(&joined) {
+                Ok(j) => {
+                    headers.insert(n.clone(), j);
+                }
+                Err(_) => {
+                    headers.append(n.clone(), v.clone());
+                }
+            }
         }
         for n in &self.remove {
             headers.remove(n);
@@ -505,7 +523,8 @@ mod tests {
         h.append("c", "x".parse().unwrap());
         m.apply(&mut h);
         assert_eq!(h.get_all("a").iter().count(), 1);
-        assert_eq!(h.get_all("b").iter().count(), 2);
+        assert_eq!(h.get_all("b").iter().count(), 1);
+        assert_eq!(h.get("b").unwrap(), "x,2");
         assert!(h.get("c").is_none());
     }
 }

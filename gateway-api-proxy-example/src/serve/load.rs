@@ -73,6 +73,8 @@ pub struct Loaded {
     pub statuses: Value,
     /// Routes as JSON, for `/config`.
     pub routes: Value,
+    /// Problems that do not stop the configuration (a certificate that cannot be used).
+    pub warnings: Vec<String>,
 }
 
 /// Parses every document, defaults namespaces, validates every object.
@@ -201,6 +203,7 @@ pub fn load(
     let mut tables = BTreeMap::new();
     let mut tls = BTreeMap::new();
     let mut sockets = BTreeSet::new();
+    let mut warnings = Vec::new();
     let compile_err = |gateway: String| {
         move |e: gateway_api_match::CompileError| ConfigError::Compile {
             gateway,
@@ -217,12 +220,20 @@ pub fn load(
                 &snapshot,
                 &mut sockets,
                 &mut tls,
+                &mut warnings,
             )?;
             tables.insert(Some(g.key.clone()), Arc::new(table));
         }
     } else {
         let table = shared_table(&resolution, &snapshot).map_err(compile_err("*".to_owned()))?;
-        add_sockets(&table, None, &snapshot, &mut sockets, &mut tls)?;
+        add_sockets(
+            &table,
+            None,
+            &snapshot,
+            &mut sockets,
+            &mut tls,
+            &mut warnings,
+        )?;
         tables.insert(None, Arc::new(table));
     }
     let statuses = statuses_json(&resolution);
@@ -234,6 +245,7 @@ pub fn load(
         sockets,
         statuses,
         routes,
+        warnings,
     })
 }
 
@@ -243,6 +255,7 @@ fn add_sockets(
     snapshot: &Snapshot,
     sockets: &mut BTreeSet<SocketKey>,
     tls: &mut BTreeMap<SocketKey, Arc<rustls::ServerConfig>>,
+    warnings: &mut Vec<String>,
 ) -> Result<(), ConfigError> {
     let ports: BTreeSet<u16> = table.listeners.iter().map(|l| l.port).collect();
     for port in ports {
@@ -256,7 +269,12 @@ fn add_sockets(
             .filter(|l| l.port == port && l.https)
             .collect();
         if !https.is_empty() {
-            tls.insert(key.clone(), Arc::new(server_config(&https, snapshot)?));
+            let (config, problems) = server_config(&https, snapshot)?;
+            for p in problems {
+                tracing::warn!(error = %p, "HTTPS listener left without its certificate");
+                warnings.push(p.to_string());
+            }
+            tls.insert(key.clone(), Arc::new(config));
         }
         sockets.insert(key);
     }
@@ -295,7 +313,7 @@ fn routes_json(tables: &BTreeMap<Option<Key>, Arc<Table>>) -> Value {
             json!({
                 "gateway": gateway.as_ref().map(|(ns, n)| format!("{ns}/{n}")),
                 "listeners": t.listeners.iter().map(|l| json!({
-                    "gateway": l.gateway,
+                    "gateway": &*l.gateway,
                     "name": l.name,
                     "port": l.port,
                     "hostname": l.hostname,

@@ -221,6 +221,7 @@ pub(crate) struct State {
     pub(crate) statuses: Value,
     pub(crate) routes: Value,
     pub(crate) resolved_routes: Value,
+    pub(crate) warnings: Vec<String>,
 }
 
 struct Socket {
@@ -252,6 +253,7 @@ pub struct Proxy {
     shared: Arc<Shared>,
     background: Vec<tokio::task::JoinHandle<()>>,
     bound: Arc<Mutex<Vec<BoundListener>>>,
+    admin: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -323,6 +325,7 @@ fn load_state(
             statuses: loaded.statuses,
             routes: loaded.routes,
             resolved_routes,
+            warnings: loaded.warnings,
         },
         sockets,
     ))
@@ -332,6 +335,8 @@ impl Proxy {
     /// Loads the configuration, binds the sockets and starts serving. A broken configuration
     /// is an error naming the file, object and field.
     pub async fn start(options: ServeOptions) -> Result<Proxy, ServeError> {
+        // Taken before reading, so a change made while loading is seen by the watcher.
+        let initial_print = options.watch.map(|_| fingerprint(&options.sources));
         let (state, sockets) = load_state(&options, 1).map_err(|e| match e {
             ReloadError::Input(e) => ServeError::Input(e),
             ReloadError::Config(e) => ServeError::Config(e),
@@ -357,6 +362,7 @@ impl Proxy {
             shared: shared.clone(),
             background: Vec::new(),
             bound: bound.clone(),
+            admin: None,
         };
         if let Err(e) = sync_sockets(&shared, &sockets, &bound).await {
             proxy.shutdown_now().await;
@@ -374,6 +380,7 @@ impl Proxy {
                     return Err(ServeError::Bind { addr, source });
                 }
             };
+            proxy.admin = listener.local_addr().ok();
             proxy
                 .background
                 .push(tokio::spawn(admin_loop(shared.clone(), listener)));
@@ -382,7 +389,7 @@ impl Proxy {
             let weak = Arc::downgrade(&shared);
             let bound = bound.clone();
             proxy.background.push(tokio::spawn(async move {
-                let mut last = None;
+                let mut last = initial_print;
                 loop {
                     let Some(shared) = weak.upgrade() else { return };
                     let sources = shared
@@ -429,6 +436,11 @@ impl Proxy {
             })
             .or_else(|| bound.iter().find(|b| b.port == port && b.gateway.is_none()))
             .map(|b| b.addr)
+    }
+
+    /// The admin server's address, when one was asked for.
+    pub fn admin_address(&self) -> Option<SocketAddr> {
+        self.admin
     }
 
     /// The current resolution (statuses and data plane).
@@ -505,13 +517,51 @@ impl Drop for Proxy {
     }
 }
 
-/// A hash of the sources' names and contents (unreadable sources hash as such).
+/// A fingerprint of the sources: for files, their paths, sizes and modification times (cheap
+/// enough to poll often), plus the contents of files modified in the last two seconds (so two
+/// writes within one timestamp tick are still seen); for inline sources, their text.
 fn fingerprint(sources: &ConfigSource) -> u64 {
     use std::hash::{DefaultHasher, Hash, Hasher};
+    fn walk(p: &std::path::Path, h: &mut DefaultHasher, depth: usize) {
+        let Ok(meta) = std::fs::metadata(p) else {
+            (p, "missing").hash(h);
+            return;
+        };
+        if meta.is_dir() {
+            if depth > 32 {
+                return;
+            }
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            entries.sort();
+            for e in entries {
+                let is_manifest = e
+                    .extension()
+                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json");
+                if e.is_dir() || is_manifest {
+                    walk(&e, h, depth + 1);
+                }
+            }
+            return;
+        }
+        let modified = meta.modified().ok();
+        (p, meta.len(), modified).hash(h);
+        let recent = modified
+            .and_then(|m| m.elapsed().ok())
+            .is_none_or(|age| age < Duration::from_secs(2));
+        if recent && let Ok(bytes) = std::fs::read(p) {
+            bytes.hash(h);
+        }
+    }
     let mut h = DefaultHasher::new();
-    match read(sources) {
-        Ok(v) => v.hash(&mut h),
-        Err(e) => e.to_string().hash(&mut h),
+    match sources {
+        ConfigSource::Paths(paths) => {
+            for p in paths {
+                walk(p, &mut h, 0);
+            }
+        }
+        ConfigSource::Inline(v) => v.hash(&mut h),
     }
     h.finish()
 }
@@ -668,6 +718,8 @@ fn bind_socket(addr: SocketAddr) -> std::io::Result<TcpListener> {
 pub(crate) struct ConnInfo {
     pub(crate) key: SocketKey,
     pub(crate) peer: SocketAddr,
+    /// The peer's IP as an `X-Forwarded-For` value.
+    pub(crate) peer_ip: http::HeaderValue,
     pub(crate) tls: bool,
     /// Index (in the table's listeners) of the HTTPS listener the SNI selected.
     pub(crate) sni_listener: Option<usize>,
@@ -721,8 +773,12 @@ async fn serve_connection(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(limits.max_header_bytes.max(8192))
-        .max_headers(limits.max_headers);
+        .max_buf_size(limits.max_header_bytes.max(8192));
+    // hyper's own limit is 100 headers on a stack array; setting one (even 100) makes it
+    // initialize a vector of that size for every request, so only set other values.
+    if limits.max_headers != HYPER_DEFAULT_MAX_HEADERS {
+        builder.http1().max_headers(limits.max_headers);
+    }
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -754,6 +810,7 @@ async fn serve_connection(
         let info = Arc::new(ConnInfo {
             key,
             peer,
+            peer_ip: peer_ip_value(peer),
             tls: true,
             sni_listener,
         });
@@ -772,6 +829,7 @@ async fn serve_connection(
         let info = Arc::new(ConnInfo {
             key,
             peer,
+            peer_ip: peer_ip_value(peer),
             tls: false,
             sni_listener: None,
         });
@@ -787,6 +845,14 @@ async fn serve_connection(
         }
     }
 }
+
+fn peer_ip_value(peer: SocketAddr) -> http::HeaderValue {
+    http::HeaderValue::from_str(&peer.ip().to_string())
+        .unwrap_or(http::HeaderValue::from_static("unknown"))
+}
+
+/// hyper's default limit on the number of request headers (HTTP/1.1).
+const HYPER_DEFAULT_MAX_HEADERS: usize = 100;
 
 async fn admin_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
@@ -838,5 +904,34 @@ impl Failover {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn proxy_and_options_are_send_and_sync() {
+        assert_send_sync::<Proxy>();
+        assert_send_sync::<ServeOptions>();
+        assert_send_sync::<ReloadError>();
+        assert_send_sync::<ServeError>();
+    }
+
+    #[test]
+    fn failover_marks_expire() {
+        let f = Failover::default();
+        let a: SocketAddr = "127.0.0.1:1"
+            .parse()
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 1)));
+        assert!(f.is_empty());
+        f.mark(a, Duration::from_secs(60));
+        assert!(f.is_down(&a));
+        f.mark(a, Duration::ZERO);
+        assert!(!f.is_down(&a));
+        assert!(f.is_empty());
     }
 }

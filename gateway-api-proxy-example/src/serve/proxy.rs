@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::{Authority, PathAndQuery};
 use http::{Method, Request, Response, StatusCode, Uri, Version};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty, Full};
@@ -51,8 +52,19 @@ mod grpc_status {
 }
 
 /// Pooled upstream clients.
+/// An HTTP/1.1 connection to an endpoint.
+type H1Sender = hyper::client::conn::http1::SendRequest<Body>;
+/// Idle HTTP/1.1 connections per endpoint.
+type H1Idle = Arc<Mutex<HashMap<SocketAddr, Vec<H1Sender>>>>;
+/// Idle connections kept per endpoint.
+const MAX_IDLE_PER_ENDPOINT: usize = 256;
+
 pub(crate) struct Upstream {
+    /// For upgrades (the pooled client hands the upgraded connection over).
     http1: Client<HttpConnector, Body>,
+    /// Keep-alive HTTP/1.1 connections per endpoint: a connection goes back when its response
+    /// body has been read to the end.
+    h1_idle: H1Idle,
     h2: Mutex<HashMap<SocketAddr, hyper::client::conn::http2::SendRequest<Body>>>,
     failover: Failover,
     connect_timeout: Duration,
@@ -79,6 +91,7 @@ impl Upstream {
             .build(connector);
         Self {
             http1,
+            h1_idle: Arc::new(Mutex::new(HashMap::new())),
             h2: Mutex::new(HashMap::new()),
             failover: Failover::default(),
             connect_timeout: limits.connect_timeout,
@@ -122,12 +135,46 @@ impl Upstream {
         Ok(sender)
     }
 
+    /// An idle connection to `addr` that is ready, or a new one.
+    async fn h1_checkout(&self, addr: SocketAddr) -> Result<H1Sender, UpstreamError> {
+        loop {
+            let cached = self
+                .h1_idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get_mut(&addr)
+                .and_then(Vec::pop);
+            let Some(mut sender) = cached else { break };
+            if sender.is_closed() {
+                continue;
+            }
+            if sender.ready().await.is_ok() {
+                return Ok(sender);
+            }
+        }
+        let stream =
+            tokio::time::timeout(self.connect_timeout, tokio::net::TcpStream::connect(addr))
+                .await
+                .map_err(|_| UpstreamError::Connect(format!("connect to {addr}: timed out")))?
+                .map_err(|e| UpstreamError::Connect(format!("connect to {addr}: {e}")))?;
+        let _ = stream.set_nodelay(true);
+        let (sender, conn) = hyper::client::conn::http1::Builder::new()
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| UpstreamError::Connect(format!("HTTP/1.1 handshake with {addr}: {e}")))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(sender)
+    }
+
     async fn send(
         &self,
         addr: SocketAddr,
         h2: bool,
+        upgrade: bool,
         mut req: Request<Body>,
-    ) -> Result<Response<Incoming>, UpstreamError> {
+    ) -> Result<Response<Body>, UpstreamError> {
         if h2 {
             let mut sender = self.h2_sender(addr).await?;
             *req.version_mut() = Version::HTTP_2;
@@ -136,16 +183,47 @@ impl Upstream {
             sender
                 .send_request(req)
                 .await
+                .map(|r| r.map(incoming))
                 .map_err(|e| UpstreamError::Other(format!("h2c request to {addr}: {e}")))
+        } else if upgrade {
+            *req.version_mut() = Version::HTTP_11;
+            self.http1
+                .request(req)
+                .await
+                .map(|r| r.map(incoming))
+                .map_err(|e| {
+                    if e.is_connect() {
+                        UpstreamError::Connect(format!("connect to {addr}: {e}"))
+                    } else {
+                        UpstreamError::Other(format!("request to {addr}: {e}"))
+                    }
+                })
         } else {
             *req.version_mut() = Version::HTTP_11;
-            self.http1.request(req).await.map_err(|e| {
-                if e.is_connect() {
-                    UpstreamError::Connect(format!("connect to {addr}: {e}"))
-                } else {
-                    UpstreamError::Other(format!("request to {addr}: {e}"))
+            // A connection to one endpoint sends the origin form.
+            let pq = req
+                .uri()
+                .path_and_query()
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/"));
+            *req.uri_mut() = Uri::from(pq);
+            let mut sender = self.h1_checkout(addr).await?;
+            let resp = sender
+                .send_request(req)
+                .await
+                .map_err(|e| UpstreamError::Other(format!("request to {addr}: {e}")))?;
+            let back = (self.h1_idle.clone(), addr, sender);
+            if resp.body().is_end_stream() {
+                give_back(back);
+                return Ok(resp.map(incoming));
+            }
+            Ok(resp.map(|b| {
+                ReturnOnEnd {
+                    inner: b,
+                    back: Some(back),
                 }
-            })
+                .boxed_unsync()
+            }))
         }
     }
 }
@@ -209,15 +287,41 @@ fn local(status: StatusCode, grpc: bool) -> Response<Body> {
     r
 }
 
-/// Headers that describe one connection and are never forwarded (RFC 9110 section 7.6.1),
-/// plus those named in `Connection`.
+/// Whether `name` describes one connection only (RFC 9110 section 7.6.1) and is never
+/// forwarded.
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    name == header::CONNECTION
+        || name == header::TE
+        || name == header::TRANSFER_ENCODING
+        || name == header::UPGRADE
+        || name == header::PROXY_AUTHORIZATION
+        || name == header::PROXY_AUTHENTICATE
+        || name == header::TRAILER
+        || name.as_str() == "keep-alive"
+        || name.as_str() == "proxy-connection"
+}
+
+/// Removes the hop-by-hop headers and those named in `Connection`; `TE: trailers` is kept
+/// when `keep_te_trailers` (gRPC needs it). One pass over the names when there is nothing
+/// to remove (the usual case).
 fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te_trailers: bool) {
+    if !headers.keys().any(is_hop_by_hop) {
+        return;
+    }
+    // Names listed in `Connection`, other than the usual tokens (`close`, `keep-alive`,
+    // `upgrade`: options, or headers removed below anyway).
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .map(str::trim)
+        .filter(|t| {
+            !t.eq_ignore_ascii_case("close")
+                && !t.eq_ignore_ascii_case("keep-alive")
+                && !t.eq_ignore_ascii_case("upgrade")
+        })
+        .filter_map(|n| HeaderName::from_bytes(n.as_bytes()).ok())
         .collect();
     for n in named {
         headers.remove(n);
@@ -230,29 +334,27 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te_trailers: bool) {
                 v.split(',')
                     .any(|t| t.trim().eq_ignore_ascii_case("trailers"))
             });
-    for n in [
-        header::CONNECTION,
-        header::TE,
-        header::TRANSFER_ENCODING,
-        header::UPGRADE,
-        header::PROXY_AUTHORIZATION,
-        header::PROXY_AUTHENTICATE,
-        header::TRAILER,
-    ] {
+    let mut present: [Option<HeaderName>; 9] = Default::default();
+    for (slot, name) in present
+        .iter_mut()
+        .zip(headers.keys().filter(|n| is_hop_by_hop(n)))
+    {
+        *slot = Some(name.clone());
+    }
+    for n in present.into_iter().flatten() {
         headers.remove(n);
     }
-    headers.remove("keep-alive");
-    headers.remove("proxy-connection");
     if te_trailers {
         headers.insert(header::TE, HeaderValue::from_static("trailers"));
     }
 }
 
-/// What the access log and metrics record.
+/// What the access log and metrics record (labels shared with the configuration).
+#[derive(Default)]
 struct Outcome {
-    gateway: String,
-    route: String,
-    backend: String,
+    gateway: Option<Arc<str>>,
+    route: Option<Arc<str>>,
+    backend: Option<Arc<str>>,
 }
 
 async fn handle(
@@ -261,31 +363,33 @@ async fn handle(
     req: Request<Incoming>,
 ) -> Response<Body> {
     let start = Instant::now();
-    let method = req.method().clone();
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-    let mut outcome = Outcome {
-        gateway: String::new(),
-        route: String::new(),
-        backend: String::new(),
-    };
+    let logged = shared.access_log.then(|| {
+        (
+            req.method().clone(),
+            req.uri()
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        )
+    });
+    let mut outcome = Outcome::default();
     let response = route(&shared, &conn, req, &mut outcome).await;
     let elapsed = start.elapsed();
     let code = response.status().as_u16();
-    shared
-        .metrics
-        .record(&outcome.gateway, &outcome.route, code, elapsed);
-    if shared.access_log {
+    shared.metrics.record(
+        outcome.gateway.as_deref().unwrap_or(""),
+        outcome.route.as_deref().unwrap_or(""),
+        code,
+        elapsed,
+    );
+    if let Some((method, path)) = logged {
         let line = serde_json::json!({
             "client": conn.peer.to_string(),
             "method": method.as_str(),
             "path": path,
             "status": code,
-            "gateway": outcome.gateway,
-            "route": outcome.route,
-            "backend": outcome.backend,
+            "gateway": outcome.gateway.as_deref(),
+            "route": outcome.route.as_deref(),
+            "backend": outcome.backend.as_deref(),
             "duration_us": u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         });
         tracing::info!(target: "gwproxy::access", "{line}");
@@ -294,22 +398,16 @@ async fn handle(
 }
 
 /// The request's authority: `:authority` / absolute-form URI, else `Host`.
-fn authority(parts: &http::request::Parts) -> Option<String> {
+fn authority(parts: &http::request::Parts) -> Option<&str> {
     parts
         .uri
         .authority()
-        .map(|a| {
-            a.as_str()
-                .rsplit_once('@')
-                .map_or(a.as_str(), |(_, h)| h)
-                .to_owned()
-        })
+        .map(|a| a.as_str().rsplit_once('@').map_or(a.as_str(), |(_, h)| h))
         .or_else(|| {
             parts
                 .headers
                 .get(header::HOST)
                 .and_then(|h| h.to_str().ok())
-                .map(str::to_owned)
         })
 }
 
@@ -336,7 +434,6 @@ async fn route(
         return local(StatusCode::NOT_FOUND, grpc);
     };
     let port = conn.key.port;
-    let authority = authority(&parts).unwrap_or_default();
 
     // spec (GatewayHTTPSListenerDetectMisdirectedRequests): on an HTTPS port, a request
     // whose host selects another listener than the SNI did is misdirected: 421.
@@ -348,7 +445,7 @@ async fn route(
                 .enumerate()
                 .filter(|(_, l)| l.port == port && l.https)
                 .map(|(i, l)| (i, l.hostname.as_deref())),
-            Some(host_only(&authority)),
+            Some(host_only(authority(&parts).unwrap_or_default())),
         );
         if host_listener != conn.sni_listener {
             return local(StatusCode::MISDIRECTED_REQUEST, grpc);
@@ -359,14 +456,14 @@ async fn route(
         return local(StatusCode::NOT_FOUND, grpc);
     };
     if let Some(l) = table.listeners.get(m.listener.index) {
-        outcome.gateway.clone_from(&l.gateway);
+        outcome.gateway = Some(l.gateway.clone());
     }
     let Some(rule) = m.filters.first() else {
         return local(StatusCode::NOT_FOUND, grpc);
     };
-    outcome.route.clone_from(&rule.route);
+    outcome.route = Some(rule.route.clone());
     let scheme = if conn.tls { "https" } else { "http" };
-    let matched_prefix = rule.matched_prefix(m.match_index).to_owned();
+    let matched_prefix = rule.matched_prefix(m.match_index);
 
     // Filters, in the order written.
     let origin = parts
@@ -386,11 +483,11 @@ async fn route(
             RuleFilter::Redirect(r) => {
                 let input = super::filters::RedirectInput {
                     scheme,
-                    host: host_only(&authority),
+                    host: host_only(authority(&parts).unwrap_or_default()),
                     listener_port: port,
                     path: parts.uri.path(),
                     query: parts.uri.query(),
-                    matched_prefix: &matched_prefix,
+                    matched_prefix,
                 };
                 let location = r.location(&input);
                 let mut resp = Response::new(empty());
@@ -408,7 +505,7 @@ async fn route(
                     new_host = Some(h.clone());
                 }
                 if let Some(p) = &r.path {
-                    new_path = Some(p.apply(parts.uri.path(), &matched_prefix));
+                    new_path = Some(p.apply(parts.uri.path(), matched_prefix));
                 }
             }
             RuleFilter::Mirror(m) => mirrors.push(m),
@@ -436,7 +533,7 @@ async fn route(
         return local(StatusCode::INTERNAL_SERVER_ERROR, grpc);
     };
     let backend: Arc<Backend> = backend.clone();
-    outcome.backend.clone_from(&backend.label);
+    outcome.backend = Some(backend.label.clone());
     if backend.invalid.is_some() {
         return local(StatusCode::INTERNAL_SERVER_ERROR, grpc);
     }
@@ -452,70 +549,132 @@ async fn route(
     }
 
     // The forwarded request head.
-    let original_authority = authority.clone();
-    let out_authority = new_host.unwrap_or(original_authority);
     let path_and_query = match (&new_path, parts.uri.query()) {
-        (Some(p), Some(q)) => format!("{p}?{q}"),
-        (Some(p), None) => p.clone(),
-        (None, _) => parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        (Some(p), Some(q)) => PathAndQuery::try_from(format!("{p}?{q}")).ok(),
+        (Some(p), None) => PathAndQuery::try_from(p.as_str()).ok(),
+        (None, _) => parts.uri.path_and_query().cloned(),
+    }
+    .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    // The authority sent on: the rewritten host, else the request's (URI, else Host).
+    let out_authority = match &new_host {
+        Some(h) => Authority::try_from(h.as_str()).ok(),
+        None => parts.uri.authority().cloned().or_else(|| {
+            parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| Authority::try_from(h.as_bytes()).ok())
+        }),
     };
+    // An HTTP/1.1 protocol upgrade (WebSocket): forwarded with its `Upgrade`, then the two
+    // connections are spliced.
+    let upgrade = (parts.version == Version::HTTP_11)
+        .then(|| {
+            let asks = parts
+                .headers
+                .get_all(header::CONNECTION)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+            asks.then(|| parts.headers.get(header::UPGRADE).cloned())
+                .flatten()
+        })
+        .flatten();
+    let client_upgrade = upgrade
+        .as_ref()
+        .and_then(|_| parts.extensions.remove::<hyper::upgrade::OnUpgrade>());
     strip_hop_by_hop(&mut parts.headers, true);
-    let peer_ip = conn.peer.ip().to_string();
+    if let Some(u) = &upgrade {
+        parts.headers.insert(header::UPGRADE, u.clone());
+        parts
+            .headers
+            .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    }
     let xff = match parts
         .headers
-        .get("x-forwarded-for")
+        .get(X_FORWARDED_FOR)
         .and_then(|v| v.to_str().ok())
     {
-        Some(prev) => format!("{prev}, {peer_ip}"),
-        None => peer_ip,
+        Some(prev) => HeaderValue::from_str(&format!("{prev}, {}", conn.peer.ip())).ok(),
+        None => Some(conn.peer_ip.clone()),
     };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        parts.headers.insert("x-forwarded-for", v);
+    if let Some(v) = xff {
+        parts.headers.insert(X_FORWARDED_FOR, v);
     }
     parts.headers.insert(
-        "x-forwarded-proto",
+        X_FORWARDED_PROTO,
         HeaderValue::from_static(if conn.tls { "https" } else { "http" }),
     );
-    if let Ok(v) = HeaderValue::from_str(&out_authority) {
+    // HTTP/1.1 upstreams get the authority as Host (kept as received unless rewritten).
+    if (new_host.is_some() || !parts.headers.contains_key(header::HOST))
+        && let Some(v) = out_authority
+            .as_ref()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
         parts.headers.insert(header::HOST, v);
     }
-    let h2 = backend.h2c || grpc;
-    let head = Head {
+    let h2 = (backend.h2c || grpc) && upgrade.is_none();
+    let mut head = Head {
         method: parts.method.clone(),
         authority: out_authority,
         path_and_query,
         headers: parts.headers,
+        upgrade: upgrade.is_some(),
     };
 
-    // Mirrors: copies of bodiless requests, fire and forget.
+    // Mirrors: fire-and-forget copies. A request body is teed to the mirrors as it streams
+    // to the backend; a mirror that falls behind is cut off (its copy fails), never the
+    // main request.
     let body_empty = body.is_end_stream();
+    let mut taps = Vec::new();
     for mirror in mirrors {
-        if !body_empty || mirror.backend.endpoints.is_empty() {
+        if mirror.backend.endpoints.is_empty()
+            || (mirror.share < 1.0 && fastrand::f64() >= mirror.share)
+        {
             continue;
         }
-        if mirror.share < 1.0 && fastrand::f64() >= mirror.share {
+        let Some(i) = pick_endpoint(&shared.upstream.failover, &mirror.backend) else {
             continue;
-        }
-        let Some(addr) = pick_endpoint(&shared.upstream.failover, &mirror.backend) else {
+        };
+        let (Some(addr), Some(endpoint)) = (
+            mirror.backend.endpoints.get(i).copied(),
+            mirror.backend.authorities.get(i),
+        ) else {
             continue;
         };
         let h2 = mirror.backend.h2c || grpc;
-        let Some(req) = head.request_to(addr, h2, empty()) else {
+        let copy = if body_empty {
+            empty()
+        } else {
+            let (tx, rx) = tokio::sync::mpsc::channel(MIRROR_BUFFER);
+            let aborted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            taps.push(MirrorTx {
+                tx,
+                aborted: aborted.clone(),
+            });
+            MirrorRx { rx, aborted }.boxed_unsync()
+        };
+        let Some(req) = head.request_to(endpoint, h2, copy, false) else {
             continue;
         };
         let shared = shared.clone();
         tokio::spawn(async move {
-            if let Ok(r) = shared.upstream.send(addr, h2, req).await {
+            if let Ok(r) = shared.upstream.send(addr, h2, false, req).await {
                 // Drain the mirror's answer so the connection can be reused.
                 let _ = r.into_body().collect().await;
             }
         });
     }
+    let body = if taps.is_empty() {
+        incoming(body)
+    } else {
+        Tee { inner: body, taps }.boxed_unsync()
+    };
 
-    let attempt = forward(shared, &backend, h2, &head, rule, body, body_empty);
+    // Boxed: keeps the connection's request future small (it is moved around by value).
+    let attempt = Box::pin(forward(
+        shared, &backend, h2, &mut head, rule, body, body_empty,
+    ));
     let result = match rule.request_timeout {
         Some(t) => tokio::time::timeout(t, attempt)
             .await
@@ -523,7 +682,7 @@ async fn route(
         None => attempt.await,
     };
     let mut resp = match result {
-        Ok(r) => r.map(incoming),
+        Ok(r) => r,
         Err(status) => {
             if status != StatusCode::SERVICE_UNAVAILABLE {
                 shared
@@ -534,6 +693,23 @@ async fn route(
             return local(status, grpc);
         }
     };
+    if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let (Some(client), Some(backend)) = (
+            client_upgrade,
+            resp.extensions_mut().remove::<hyper::upgrade::OnUpgrade>(),
+        ) else {
+            return local(StatusCode::BAD_GATEWAY, grpc);
+        };
+        tokio::spawn(async move {
+            let (Ok(client), Ok(backend)) = (client.await, backend.await) else {
+                return;
+            };
+            let mut client = TokioIo::new(client);
+            let mut backend = TokioIo::new(backend);
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut backend).await;
+        });
+        return resp;
+    }
     if resp.version() != Version::HTTP_2 {
         strip_hop_by_hop(resp.headers_mut(), false);
     }
@@ -547,70 +723,83 @@ async fn route(
     resp
 }
 
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
 /// The forwarded request head, reusable for retries and mirrors.
 struct Head {
     method: Method,
-    authority: String,
-    path_and_query: String,
+    /// The authority sent on (`:authority` for h2c upstreams).
+    authority: Option<Authority>,
+    path_and_query: PathAndQuery,
     headers: HeaderMap,
+    /// An HTTP/1.1 upgrade is asked for.
+    upgrade: bool,
 }
 
 impl Head {
-    fn request(&self, addr: SocketAddr, body: Body) -> Option<Request<Body>> {
-        // HTTP/1.1 upstreams connect to the URI's authority (the endpoint) and keep the Host
-        // header; h2c upstreams get `:authority` from the URI, so it carries the original
-        // authority there (the connection is made to `addr` regardless).
-        let _ = addr;
-        let uri: Uri = format!("http://{}{}", self.authority, self.path_and_query)
-            .parse()
-            .ok()?;
+    /// The request for endpoint `endpoint`. HTTP/1.1 upstreams connect to the URI's authority
+    /// (the endpoint) and keep the Host header; h2c upstreams take `:authority` from the URI,
+    /// so it carries the original authority (the connection is made to the endpoint
+    /// regardless). `last`: no other attempt follows, the headers are moved, not copied.
+    fn request_to(
+        &mut self,
+        endpoint: &Authority,
+        h2: bool,
+        body: Body,
+        last: bool,
+    ) -> Option<Request<Body>> {
+        let mut uri = http::uri::Parts::default();
+        uri.scheme = Some(http::uri::Scheme::HTTP);
+        uri.authority = Some(if h2 {
+            self.authority.clone().unwrap_or_else(|| endpoint.clone())
+        } else {
+            endpoint.clone()
+        });
+        uri.path_and_query = Some(self.path_and_query.clone());
         let mut req = Request::new(body);
         *req.method_mut() = self.method.clone();
-        *req.uri_mut() = uri;
-        *req.headers_mut() = self.headers.clone();
-        Some(req)
-    }
-
-    fn request_to(&self, addr: SocketAddr, h2: bool, body: Body) -> Option<Request<Body>> {
-        if h2 {
-            return self.request(addr, body);
-        }
-        let uri: Uri = format!("http://{addr}{}", self.path_and_query)
-            .parse()
-            .ok()?;
-        let mut req = Request::new(body);
-        *req.method_mut() = self.method.clone();
-        *req.uri_mut() = uri;
-        *req.headers_mut() = self.headers.clone();
+        *req.uri_mut() = Uri::from_parts(uri).ok()?;
+        *req.headers_mut() = if last {
+            std::mem::take(&mut self.headers)
+        } else {
+            self.headers.clone()
+        };
         Some(req)
     }
 }
 
-/// An endpoint not marked down (any endpoint when all are).
-fn pick_endpoint(failover: &Failover, backend: &Backend) -> Option<SocketAddr> {
+/// The index of an endpoint not marked down (any endpoint when all are).
+fn pick_endpoint(failover: &Failover, backend: &Backend) -> Option<usize> {
     let n = backend.endpoints.len();
     if n == 0 {
         return None;
     }
-    let start = fastrand::usize(..n);
+    let start = if n == 1 { 0 } else { fastrand::usize(..n) };
     if failover.is_empty() {
-        return backend.endpoints.get(start).copied();
+        return Some(start);
     }
     (0..n)
-        .map(|i| backend.endpoints[(start + i) % n])
-        .find(|a| !failover.is_down(a))
-        .or_else(|| backend.endpoints.get(start).copied())
+        .map(|i| (start + i) % n)
+        .find(|i| {
+            backend
+                .endpoints
+                .get(*i)
+                .is_some_and(|a| !failover.is_down(a))
+        })
+        .or(Some(start))
 }
 
 async fn forward(
     shared: &Arc<Shared>,
     backend: &Backend,
     h2: bool,
-    head: &Head,
+    head: &mut Head,
     rule: &Rule,
-    body: Incoming,
+    body: Body,
     body_empty: bool,
-) -> Result<Response<Incoming>, StatusCode> {
+) -> Result<Response<Body>, StatusCode> {
+    let upgrade = head.upgrade;
     let upstream = &shared.upstream;
     let retry = rule.retry.as_ref().filter(|_| body_empty);
     let connect_tries = if body_empty {
@@ -630,17 +819,25 @@ async fn forward(
         {
             tokio::time::sleep(r.backoff).await;
         }
-        let Some(addr) = pick_endpoint(&upstream.failover, backend) else {
+        let Some(i) = pick_endpoint(&upstream.failover, backend) else {
             return Err(StatusCode::SERVICE_UNAVAILABLE);
         };
+        let (Some(addr), Some(endpoint)) = (
+            backend.endpoints.get(i).copied(),
+            backend.authorities.get(i),
+        ) else {
+            return Err(StatusCode::BAD_GATEWAY);
+        };
+        // Another attempt may follow: a retry policy, or another endpoint to fail over to.
+        let final_attempt = retry.is_none() && connect_failures + 1 >= connect_tries;
         let req_body = match body.take() {
-            Some(b) if !body_empty => incoming(b),
+            Some(b) if !body_empty => b,
             _ => empty(),
         };
-        let Some(req) = head.request_to(addr, h2, req_body) else {
+        let Some(req) = head.request_to(endpoint, h2, req_body, final_attempt) else {
             return Err(StatusCode::BAD_REQUEST);
         };
-        let sent = upstream.send(addr, h2, req);
+        let sent = upstream.send(addr, h2, upgrade, req);
         let result = match rule.backend_timeout {
             Some(t) => match tokio::time::timeout(t, sent).await {
                 Ok(r) => r,
@@ -693,4 +890,193 @@ async fn forward(
         }
     }
     Err(last)
+}
+
+/// Chunks a mirror may lag behind the main request before its copy is abandoned.
+const MIRROR_BUFFER: usize = 64;
+
+/// The sending side of one mirror's copy of the request body.
+struct MirrorTx {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    aborted: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// The request body on its way to the backend, copying data to the mirrors.
+struct Tee {
+    inner: Incoming,
+    taps: Vec<MirrorTx>,
+}
+
+impl hyper::body::Body for Tee {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.taps.retain(|t| match t.tx.try_send(data.clone()) {
+                        Ok(()) => true,
+                        Err(_) => {
+                            t.aborted.store(true, std::sync::atomic::Ordering::Release);
+                            false
+                        }
+                    });
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => {
+                for t in this.taps.drain(..) {
+                    t.aborted.store(true, std::sync::atomic::Ordering::Release);
+                }
+                Poll::Ready(Some(Err(Box::new(e))))
+            }
+            Poll::Ready(None) => {
+                this.taps.clear();
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A mirror's copy of the request body.
+struct MirrorRx {
+    rx: tokio::sync::mpsc::Receiver<Bytes>,
+    aborted: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl hyper::body::Body for MirrorRx {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match this.rx.poll_recv(cx) {
+            Poll::Ready(Some(b)) => Poll::Ready(Some(Ok(hyper::body::Frame::data(b)))),
+            Poll::Ready(None) if this.aborted.load(std::sync::atomic::Ordering::Acquire) => {
+                Poll::Ready(Some(Err(
+                    "the mirror fell behind; its copy is abandoned".into()
+                )))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// Returns a connection to the idle list.
+fn give_back((pool, addr, sender): (H1Idle, SocketAddr, H1Sender)) {
+    if sender.is_closed() {
+        return;
+    }
+    let mut idle = pool
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let list = idle.entry(addr).or_default();
+    if list.len() < MAX_IDLE_PER_ENDPOINT {
+        list.push(sender);
+    }
+}
+
+/// A response body that gives its connection back once read to the end (a body dropped
+/// earlier takes its connection with it).
+struct ReturnOnEnd {
+    inner: Incoming,
+    back: Option<(H1Idle, SocketAddr, H1Sender)>,
+}
+
+impl hyper::body::Body for ReturnOnEnd {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(None) => {
+                if let Some(back) = this.back.take() {
+                    give_back(back);
+                }
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(e))) => {
+                this.back = None;
+                Poll::Ready(Some(Err(Box::new(e))))
+            }
+            Poll::Ready(Some(Ok(frame))) => {
+                if this.inner.is_end_stream()
+                    && let Some(back) = this.back.take()
+                {
+                    give_back(back);
+                }
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_and_connection_options_are_removed() {
+        let mut h = HeaderMap::new();
+        for (n, v) in [
+            ("connection", "keep-alive, x-private"),
+            ("keep-alive", "timeout=5"),
+            ("x-private", "1"),
+            ("transfer-encoding", "chunked"),
+            ("te", "trailers, deflate"),
+            ("x-kept", "yes"),
+        ] {
+            h.append(n, HeaderValue::from_static(v));
+        }
+        strip_hop_by_hop(&mut h, true);
+        let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-kept", "te"]);
+        assert_eq!(h.get("te").map(|v| v.as_bytes()), Some(&b"trailers"[..]));
+        let mut h = HeaderMap::new();
+        h.append("te", HeaderValue::from_static("trailers"));
+        h.append("x-a", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut h, false);
+        assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn host_only_drops_ports_and_brackets() {
+        assert_eq!(host_only("example.com:8080"), "example.com");
+        assert_eq!(host_only("example.com"), "example.com");
+        assert_eq!(host_only("[::1]:80"), "::1");
+    }
 }

@@ -36,11 +36,13 @@ pub const H2C: &str = "kubernetes.io/h2c";
 #[derive(Debug)]
 pub struct Backend {
     /// `namespace/name:port`, for logs and metrics.
-    pub label: String,
+    pub label: Arc<str>,
     /// Why the backend cannot be used (its share answers 500), `None` when valid.
     pub invalid: Option<String>,
     /// Ready endpoints.
     pub endpoints: Vec<SocketAddr>,
+    /// `ip:port` of each endpoint as a URI authority (same order).
+    pub authorities: Vec<http::uri::Authority>,
     /// Speak HTTP/2 cleartext to it (`appProtocol: kubernetes.io/h2c`).
     pub h2c: bool,
     /// Filters set on the backendRef (request/response header modifiers).
@@ -88,7 +90,7 @@ pub struct Retry {
 #[derive(Debug)]
 pub struct Rule {
     /// `Kind namespace/name` of the Route.
-    pub route: String,
+    pub route: Arc<str>,
     /// Filters in the order written.
     pub filters: Vec<RuleFilter>,
     /// Per match index: the `PathPrefix` value of that match (`/` for the implicit match),
@@ -116,7 +118,7 @@ impl Rule {
 #[derive(Clone, Debug)]
 pub struct ListenerMeta {
     /// `namespace/name` of its Gateway.
-    pub gateway: String,
+    pub gateway: Arc<str>,
     /// Listener name.
     pub name: String,
     /// Listener port.
@@ -185,7 +187,7 @@ pub fn select_listener<'a>(
 
 fn meta(gateway: &ResolvedGateway, l: &ResolvedListener) -> ListenerMeta {
     ListenerMeta {
-        gateway: format!("{}/{}", gateway.key.0, gateway.key.1),
+        gateway: format!("{}/{}", gateway.key.0, gateway.key.1).into(),
         name: l.name.clone(),
         port: u16::try_from(l.port).unwrap_or_default(),
         hostname: l.hostname.clone(),
@@ -255,7 +257,7 @@ fn convert_listener(
             .http_routes
             .get(&key)
             .and_then(|h| h.spec.rules.as_ref());
-        let label = format!("HTTPRoute {}/{}", r.id.namespace, r.id.name);
+        let label: Arc<str> = format!("HTTPRoute {}/{}", r.id.namespace, r.id.name).into();
         let rules = r
             .rules
             .into_iter()
@@ -353,7 +355,7 @@ fn convert_listener(
             .grpc_routes
             .get(&key)
             .and_then(|h| h.spec.rules.as_ref());
-        let label = format!("GRPCRoute {}/{}", r.id.namespace, r.id.name);
+        let label: Arc<str> = format!("GRPCRoute {}/{}", r.id.namespace, r.id.name).into();
         let rules = r
             .rules
             .into_iter()
@@ -475,8 +477,9 @@ fn mirror(
         .or_insert_with(|| {
             let (endpoints, h2c) = endpoints(snapshot, &ns, &name, port);
             Arc::new(Backend {
-                label: label(&ns, &name, port),
+                label: label(&ns, &name, port).into(),
                 invalid: None,
+                authorities: authorities(&endpoints),
                 endpoints,
                 h2c,
                 filters: Vec::new(),
@@ -607,15 +610,23 @@ fn backend(b: &ResolvedBackend, snapshot: &Snapshot, filters: Vec<RuleFilter>) -
         (Vec::new(), false)
     };
     Backend {
-        label: label(&b.namespace, &b.name, b.port),
+        label: label(&b.namespace, &b.name, b.port).into(),
         invalid: b
             .invalid
             .as_ref()
             .map(|p| format!("{}: {}", p.reason, p.message)),
+        authorities: authorities(&endpoints),
         endpoints,
         h2c,
         filters,
     }
+}
+
+fn authorities(endpoints: &[SocketAddr]) -> Vec<http::uri::Authority> {
+    endpoints
+        .iter()
+        .filter_map(|e| http::uri::Authority::try_from(e.to_string()).ok())
+        .collect()
 }
 
 /// The ready `ip:port` endpoints of Service `namespace/name` port `port`, and whether it
@@ -679,4 +690,87 @@ pub fn endpoints(
     out.sort();
     out.dedup();
     (out, h2c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listener_selection_prefers_exact_then_longest_wildcard_then_catch_all() {
+        let ls = [
+            (0, None),
+            (1, Some("*.example.org")),
+            (2, Some("*.a.example.org")),
+            (3, Some("x.a.example.org")),
+        ];
+        let pick = |name: Option<&str>| select_listener(ls.iter().copied(), name);
+        assert_eq!(pick(Some("x.a.example.org")), Some(3));
+        assert_eq!(pick(Some("X.A.Example.org.")), Some(3));
+        assert_eq!(pick(Some("y.a.example.org")), Some(2));
+        assert_eq!(pick(Some("b.example.org")), Some(1));
+        assert_eq!(pick(Some("example.org")), Some(0));
+        assert_eq!(pick(None), Some(0));
+        let no_catch_all = [(5, Some("a.org"))];
+        assert_eq!(
+            select_listener(no_catch_all.iter().copied(), Some("b.org")),
+            None
+        );
+    }
+
+    fn snapshot(yaml: &str) -> Snapshot {
+        let objects: Vec<_> = gateway_api_types::parse_documents("t.yaml", yaml)
+            .into_iter()
+            .map(|d| d.unwrap().object)
+            .collect();
+        Snapshot::from_objects(&objects).unwrap()
+    }
+
+    #[test]
+    fn endpoints_follow_service_port_names_and_readiness() {
+        let s = snapshot(
+            r#"
+apiVersion: v1
+kind: Service
+metadata: {name: svc, namespace: ns1}
+spec:
+  ports:
+  - {name: web, port: 80, targetPort: 8080}
+  - {name: grpc, port: 81, targetPort: 9090, appProtocol: kubernetes.io/h2c}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: svc-a, namespace: ns1, labels: {kubernetes.io/service-name: svc}}
+addressType: IPv4
+ports: [{name: web, port: 8081}, {name: grpc, port: 9091}]
+endpoints:
+- addresses: [10.0.0.2]
+- addresses: [10.0.0.1]
+- addresses: [10.0.0.3]
+  conditions: {ready: false}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: other, namespace: ns1, labels: {kubernetes.io/service-name: other}}
+addressType: IPv4
+ports: [{name: web, port: 1}]
+endpoints: [{addresses: [10.9.9.9]}]
+"#,
+        );
+        let (eps, h2c) = endpoints(&s, "ns1", "svc", Some(80));
+        assert_eq!(
+            eps,
+            vec![
+                "10.0.0.1:8081".parse().unwrap(),
+                "10.0.0.2:8081".parse().unwrap()
+            ]
+        );
+        assert!(!h2c);
+        let (eps, h2c) = endpoints(&s, "ns1", "svc", Some(81));
+        assert_eq!(eps.len(), 2);
+        assert!(eps.iter().all(|e| e.port() == 9091));
+        assert!(h2c);
+        assert!(endpoints(&s, "ns1", "svc", Some(82)).0.is_empty());
+        assert!(endpoints(&s, "ns1", "nope", Some(80)).0.is_empty());
+    }
 }

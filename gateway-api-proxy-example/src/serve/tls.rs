@@ -107,19 +107,26 @@ impl ResolvesServerCert for SniResolver {
 }
 
 /// The server configuration of one HTTPS port: certificates of its listeners, ALPN `h2` and
-/// `http/1.1`.
+/// `http/1.1`. A listener whose certificate cannot be used is left out (its problem is
+/// returned with the configuration): a handshake it would have answered gets another
+/// listener's certificate or fails, the other listeners keep working.
 pub fn server_config(
     listeners: &[&ListenerMeta],
     snapshot: &Snapshot,
-) -> Result<rustls::ServerConfig, TlsError> {
+) -> Result<(rustls::ServerConfig, Vec<TlsError>), TlsError> {
     let mut certs = Vec::new();
+    let mut problems = Vec::new();
     for l in listeners {
         let who = format!("{} {}", l.gateway, l.name);
-        let first = l
+        let key = l
             .certificates
             .first()
-            .ok_or_else(|| TlsError::NoCertificate(who.clone()))?;
-        certs.push((l.hostname.clone(), certified_key(snapshot, first, &who)?));
+            .ok_or_else(|| TlsError::NoCertificate(who.clone()))
+            .and_then(|first| certified_key(snapshot, first, &who));
+        match key {
+            Ok(k) => certs.push((l.hostname.clone(), k)),
+            Err(e) => problems.push(e),
+        }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -128,5 +135,5 @@ pub fn server_config(
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(SniResolver { certs }));
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
+    Ok((config, problems))
 }

@@ -26,7 +26,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Echo {
     /// Its address.
     pub addr: SocketAddr,
-    /// `method path` of every request received.
+    /// `method path[ body]` of every request received.
     pub seen: Arc<Mutex<Vec<String>>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -52,9 +52,12 @@ async fn echo_handle(
         .uri
         .path_and_query()
         .map_or("/".to_owned(), |p| p.as_str().to_owned());
-    seen.lock()
-        .unwrap()
-        .push(format!("{} {}", parts.method, path));
+    let mut line = format!("{} {}", parts.method, path);
+    if !body.is_empty() {
+        line.push(' ');
+        line.push_str(&String::from_utf8_lossy(&body));
+    }
+    seen.lock().unwrap().push(line);
     if let Some(ms) = parts
         .headers
         .get("x-delay-ms")
