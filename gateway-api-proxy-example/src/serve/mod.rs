@@ -577,7 +577,17 @@ async fn reload_shared(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
     let generation = shared.generation.load(Ordering::Acquire) + 1;
-    let result = match load_state(&options, generation) {
+    // Parsing, validating, resolving and compiling a large configuration takes milliseconds to
+    // seconds of CPU: do it off the runtime's worker threads so requests keep flowing (with the
+    // proxy pinned to one core there is a single worker).
+    let loaded = tokio::task::spawn_blocking(move || load_state(&options, generation))
+        .await
+        .unwrap_or_else(|e| {
+            Err(ReloadError::Config(ConfigError::Invalid(vec![format!(
+                "the configuration loader stopped: {e}"
+            )])))
+        });
+    let result = match loaded {
         Ok((state, sockets)) => {
             // Bind new sockets first, then publish the state, then close the sockets no
             // longer needed.
