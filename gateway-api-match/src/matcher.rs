@@ -25,7 +25,7 @@
 use crate::fast_hash::FastMap;
 
 use http::{HeaderName, Method};
-use regex_automata::{Anchored, Input, PatternID, meta};
+use regex_automata::meta;
 use regex_syntax::hir::Hir;
 
 use crate::error::{CompileError, Loc};
@@ -35,6 +35,7 @@ use crate::host::{HostIndex, HostKey, Hostname, effective_hostnames, normalize_a
 use crate::path::{PathIndex, normalize_prefix, request_path};
 use crate::precedence::{HostRank, PathRank, Precedence, Specificity};
 use crate::query::QueryPredicate;
+use crate::regex_index::PathRegexes;
 use crate::value::ValuePredicate;
 use crate::{
     BackendSet, CompileOptions, GrpcMatchType, HeaderMatch, HttpMatch, PathMatch, QueryParamMatch,
@@ -172,7 +173,7 @@ impl Candidate {
 
 #[derive(Debug)]
 struct RegexGroups {
-    re: meta::Regex,
+    set: PathRegexes,
     groups: Box<[Box<[u32]>]>,
 }
 
@@ -627,8 +628,10 @@ impl<'o> Builder<'o> {
             let mut pats: Vec<(&str, Keyed<'_>)> = b.regex.into_iter().collect();
             pats.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
             let hs: Vec<Hir> = pats.iter().map(|(p, _)| hirs[p].0.clone()).collect();
-            let re = match crate::pattern::compile_many(&hs, self.opts) {
-                Some(re) => re,
+            let set = crate::pattern::compile_many(&hs, self.opts)
+                .and_then(|re| PathRegexes::new(re, &hs, self.opts));
+            let set = match set {
+                Some(set) => set,
                 None => {
                     // Name the culprit if one pattern is too big on its own.
                     for (p, _) in &pats {
@@ -643,7 +646,7 @@ impl<'o> Builder<'o> {
                 }
             };
             Some(RegexGroups {
-                re,
+                set,
                 groups: pats.into_iter().map(|(_, v)| sorted(v)).collect(),
             })
         };
@@ -728,22 +731,11 @@ impl<F, B> Matcher<F, B> {
             return Some(c);
         }
         if let Some(rg) = &b.regex
-            && let Some(m) = rg.re.search_half(&Input::new(path).anchored(Anchored::Yes))
+            && let Some(c) = rg
+                .set
+                .find(path, |pid| self.first_passing(&rg.groups[pid], req))
         {
-            let first = m.pattern().as_usize();
-            if let Some(c) = self.first_passing(&rg.groups[first], req) {
-                return Some(c);
-            }
-            // The best regex matched but none of its candidates passed: try
-            // the lower-precedence patterns one at a time.
-            for (pid, list) in rg.groups.iter().enumerate().skip(first + 1) {
-                let input = Input::new(path).anchored(Anchored::Pattern(PatternID::new(pid).ok()?));
-                if rg.re.is_match(input)
-                    && let Some(c) = self.first_passing(list, req)
-                {
-                    return Some(c);
-                }
-            }
+            return Some(c);
         }
         prefixes.find_map(|list| self.first_passing(list, req))
     }

@@ -123,6 +123,33 @@ fn load8(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// Calls `f` with the index of every `/` in `bytes`, in increasing order,
+/// looking at 8 bytes at a time.
+#[inline]
+pub(crate) fn for_each_slash(bytes: &[u8], mut f: impl FnMut(usize)) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w) ^ SLASHES;
+        // High bit of each byte of `x` that is zero (a `/`), exactly.
+        let mut hits = !(((x & LOW7) + LOW7) | x) & !LOW7;
+        while hits != 0 {
+            f(at + hits.trailing_zeros() as usize / 8);
+            hits &= hits - 1;
+        }
+        at += 8;
+    }
+    for (i, &b) in chunks.remainder().iter().enumerate() {
+        if b == b'/' {
+            f(at + i);
+        }
+    }
+}
+
 fn hash_str(s: &str) -> u64 {
     PrefixHasher::new(s.as_bytes()).prefix(s.len())
 }
@@ -287,6 +314,16 @@ impl<T> PathIndex<T> {
         let bytes = path.as_bytes();
         let n = bytes.len();
         let mut deepest = self.nodes[0].has_prefix.then_some(0);
+        if self.nodes.len() == 1 && n > 1 {
+            // Only the root: nothing to probe but the path `/` itself.
+            return (
+                None,
+                PrefixLookup {
+                    index: self,
+                    next: deepest,
+                },
+            );
+        }
         // Exact paths and prefixes all start with `/`; other request paths
         // (`*`) only match the root prefix.
         if bytes.first() != Some(&b'/') {
@@ -490,6 +527,21 @@ mod tests {
         let t = index(&["/a/b"], &[]);
         assert_eq!(prefixes(&t, "/a/b/c"), ["/a/b"]);
         assert!(prefixes(&t, "/a").is_empty());
+    }
+
+    #[test]
+    fn slash_scan_finds_every_slash() {
+        let mut all: Vec<u8> = (0u8..=255).collect();
+        all.extend(b"/a//b/./c.//\x2f/");
+        for start in 0..all.len() {
+            for len in [0, 1, 7, 8, 9, 16, 17, 40] {
+                let b = &all[start..(start + len).min(all.len())];
+                let mut got = Vec::new();
+                for_each_slash(b, |i| got.push(i));
+                let want: Vec<usize> = (0..b.len()).filter(|&i| b[i] == b'/').collect();
+                assert_eq!(got, want, "{b:?}");
+            }
+        }
     }
 
     // The one-pass lookup against the literal rule, on prefixes and paths
