@@ -22,7 +22,7 @@ use crate::CompileOptions;
 use crate::fast_hash::FastMap;
 
 /// More unkeyed patterns than this: search the whole set at once.
-const MAX_UNKEYED: usize = 8;
+const MAX_UNKEYED: usize = 2;
 /// More key hits than this in one request path: search the whole set.
 const MAX_HITS: usize = 16;
 
