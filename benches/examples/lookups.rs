@@ -3,7 +3,11 @@
 //! `scripts/instructions.sh` under callgrind: the difference between a run
 //! with `LOOKUPS` and one with 0 is the cost of the lookups alone.
 //!
-//! `cargo run --release --example lookups -- MIX N LOOKUPS [uniform|zipf|cold|check]`
+//! `cargo run --release --example lookups -- MIX N LOOKUPS [uniform|zipf|cold|check|matchit|linear]`
+//!
+//! `matchit` (path-only mix only) and `linear` run the same uniform sequence
+//! through the `matchit` router or the first-match scan instead of the
+//! matcher, so their instruction counts compare directly.
 //!
 //! `check` compares the matcher with the reference and the linear baseline
 //! on the pool and prints the agreement.
@@ -11,6 +15,7 @@
 use std::hint::black_box;
 
 use gateway_api_benches::linear::LinearScan;
+use gateway_api_benches::pathonly::MatchitRouter;
 use gateway_api_benches::workload::{Mix, Workload, requests};
 use gateway_api_benches::{dist, lookup, summary};
 use gateway_api_match::compile;
@@ -18,7 +23,7 @@ use gateway_api_match::reference::ReferenceMatcher;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: lookups MIX N LOOKUPS [uniform|zipf|cold|check]";
+    let usage = "usage: lookups MIX N LOOKUPS [uniform|zipf|cold|check|matchit|linear]";
     let mix = args.get(1).and_then(|s| Mix::parse(s)).expect(usage);
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).expect(usage);
     let count: usize = args.get(3).and_then(|s| s.parse().ok()).expect(usage);
@@ -56,6 +61,31 @@ fn main() {
             mix.name(),
             pool.len()
         );
+        return;
+    }
+    if mode == "matchit" || mode == "linear" {
+        let seq = dist::uniform(w.requests.len(), count, 7);
+        let mut found = 0usize;
+        if mode == "matchit" {
+            let router = MatchitRouter::new(&w.table);
+            assert_eq!(router.rejected, 0, "matchit refused routes");
+            for r in &w.requests {
+                found += usize::from(router.lookup(&r.path).is_some());
+            }
+            for &i in &seq {
+                found +=
+                    usize::from(black_box(router.lookup(&w.requests[i as usize].path)).is_some());
+            }
+        } else {
+            let linear = LinearScan::new(&w.table);
+            for r in &w.requests {
+                found += usize::from(linear.lookup(r).is_some());
+            }
+            for &i in &seq {
+                found += usize::from(black_box(linear.lookup(&w.requests[i as usize])).is_some());
+            }
+        }
+        println!("{} n={n} {mode} lookups={count} found={found}", mix.name());
         return;
     }
     let pool = if mode == "cold" {

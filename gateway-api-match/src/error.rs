@@ -43,6 +43,45 @@ impl Location {
     }
 }
 
+/// A borrowed [`Location`], cheap to copy while compiling; turned into an
+/// owned one only when an error is reported.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Loc<'a> {
+    listener: &'a str,
+    route: Option<&'a RouteId>,
+    rule: Option<usize>,
+    match_index: Option<usize>,
+}
+
+impl<'a> Loc<'a> {
+    pub(crate) fn route(listener: &'a str, route: &'a RouteId) -> Self {
+        Self {
+            listener,
+            route: Some(route),
+            rule: None,
+            match_index: None,
+        }
+    }
+
+    pub(crate) fn at(self, rule: usize, match_index: Option<usize>) -> Self {
+        Self {
+            rule: Some(rule),
+            match_index,
+            ..self
+        }
+    }
+
+    /// The owned location, for an error.
+    pub(crate) fn owned(&self) -> Location {
+        Location {
+            listener: self.listener.to_owned(),
+            route: self.route.cloned(),
+            rule: self.rule,
+            match_index: self.match_index,
+        }
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "listener {:?}", self.listener)?;

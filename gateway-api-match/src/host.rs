@@ -140,15 +140,37 @@ pub fn normalize_authority(authority: &str) -> &str {
     host.strip_suffix('.').unwrap_or(host)
 }
 
-/// Longest host the index lower-cases in full; only a suffix of longer hosts
-/// is kept, which is enough because configured names are at most 253 bytes.
+/// Longest host suffix the index looks at; only the last [`WINDOW`] bytes of
+/// longer hosts are kept, which is enough because configured names are at
+/// most 253 bytes.
 const WINDOW: usize = 256;
 
-/// A normalized, lower-cased request host: its last (at most [`WINDOW`])
-/// bytes and the length of the whole host. Built by [`with_lower_host`].
-pub(crate) struct LowerHost<'a> {
+/// A normalized request host as the index sees it: its last (at most
+/// [`WINDOW`]) bytes, in the case they were received, and how many bytes
+/// before them were dropped. Building one costs nothing; lookups lower-case
+/// 8 bytes at a time while hashing and comparing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HostKey<'a> {
     window: &'a [u8],
-    full_len: usize,
+    skipped: usize,
+}
+
+impl<'a> HostKey<'a> {
+    /// The key of a normalized host (see [`normalize_authority`]).
+    #[inline]
+    pub(crate) fn new(host: &'a str) -> Self {
+        let b = host.as_bytes();
+        let skipped = b.len().saturating_sub(WINDOW);
+        Self {
+            window: &b[skipped..],
+            skipped,
+        }
+    }
+
+    /// Was the whole host kept (not only its last [`WINDOW`] bytes)?
+    fn whole(&self) -> bool {
+        self.skipped == 0
+    }
 }
 
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
@@ -165,84 +187,132 @@ fn upper_mask(w: u64) -> u64 {
     (ge_a ^ gt_z) & !w & HIGH
 }
 
-/// 8 bytes at `at` (`at + 8 <= b.len()`).
+/// The 8 bytes of `w` with ASCII letters lower-cased.
 #[inline]
+fn lower_word(w: u64) -> u64 {
+    w | (upper_mask(w) >> 2)
+}
+
+/// 8 bytes at `at` (`at + 8 <= b.len()`), little-endian.
+#[inline(always)]
 fn word(b: &[u8], at: usize) -> u64 {
     let mut w = [0u8; 8];
     w.copy_from_slice(&b[at..at + 8]);
     u64::from_le_bytes(w)
 }
 
-/// Offsets of 8-byte words covering `0..len` (`len >= 8`); the last one
-/// may overlap its predecessor.
-#[inline]
-fn words(len: usize) -> impl Iterator<Item = usize> {
-    (0..len / 8)
-        .map(|i| i * 8)
-        .chain((!len.is_multiple_of(8)).then_some(len - 8))
-}
-
-fn has_upper(b: &[u8]) -> bool {
-    if b.len() < 8 {
-        return b.iter().any(u8::is_ascii_uppercase);
-    }
-    words(b.len()).fold(0, |acc, at| acc | upper_mask(word(b, at))) != 0
-}
-
-/// Calls `f` with the lower-cased `host`, without allocating: a host that
-/// is already lower-case (the common case) is used in place, others are
-/// lower-cased 8 bytes at a time into a stack buffer.
-#[inline]
-pub(crate) fn with_lower_host<R>(host: &str, f: impl FnOnce(&LowerHost<'_>) -> R) -> R {
-    let b = host.as_bytes();
-    let full_len = b.len();
-    let tail = &b[full_len - full_len.min(WINDOW)..];
-    if !has_upper(tail) {
-        return f(&LowerHost {
-            window: tail,
-            full_len,
-        });
-    }
-    let mut buf = [0u8; WINDOW];
-    let out = &mut buf[..tail.len()];
-    if tail.len() < 8 {
-        for (d, s) in out.iter_mut().zip(tail) {
-            *d = s.to_ascii_lowercase();
-        }
+/// The last `b.len() % 8` bytes of `b`, little-endian, zero-extended (0
+/// when `b.len()` is a multiple of 8).
+#[inline(always)]
+fn tail(b: &[u8]) -> u64 {
+    let r = b.len() % 8;
+    if r == 0 {
+        0
+    } else if b.len() >= 8 {
+        // Read the last 8 bytes and shift the wanted ones down (no
+        // variable-length copy).
+        word(b, b.len() - 8) >> (64 - 8 * r)
     } else {
-        for at in words(tail.len()) {
-            let w = word(tail, at);
-            out[at..at + 8].copy_from_slice(&(w | (upper_mask(w) >> 2)).to_le_bytes());
+        let mut v = 0u64;
+        for (i, &c) in b.iter().enumerate() {
+            v |= u64::from(c) << (8 * i);
         }
-    }
-    f(&LowerHost {
-        window: out,
-        full_len,
-    })
-}
-
-impl LowerHost<'_> {
-    fn window(&self) -> &[u8] {
-        self.window
-    }
-
-    /// Was the whole host kept (not only its last [`WINDOW`] bytes)?
-    fn whole(&self) -> bool {
-        self.full_len == self.window.len()
-    }
-
-    /// Bytes of the host before the window.
-    fn skipped(&self) -> usize {
-        self.full_len - self.window.len()
+        v
     }
 }
+
+/// Up to 8 bytes, little-endian, zero-extended.
+#[cfg(test)]
+fn load(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    let n = b.len().min(8);
+    w[..n].copy_from_slice(&b[..n]);
+    u64::from_le_bytes(w)
+}
+
+#[cfg(test)]
+fn has_upper(b: &[u8]) -> bool {
+    b.chunks(8).any(|c| upper_mask(load(c)) != 0)
+}
+
+const EXACT_SEED: u64 = 0x243f_6a88_85a3_08d3;
+const WILDCARD_SEED: u64 = 0x1319_8a2e_0370_7344;
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+#[inline]
+fn mix(state: u64, word: u64) -> u64 {
+    (state.rotate_left(23) ^ word).wrapping_mul(K)
+}
+
+/// Hash of the lower-cased `b`, 8 bytes at a time; exact names and
+/// wildcard suffixes hash differently.
+#[inline(always)]
+fn host_hash(b: &[u8], wildcard: bool) -> u64 {
+    let mut h = if wildcard { WILDCARD_SEED } else { EXACT_SEED };
+    let mut at = 0;
+    while at + 8 <= b.len() {
+        h = mix(h, lower_word(word(b, at)));
+        at += 8;
+    }
+    if at < b.len() {
+        h = mix(h, lower_word(tail(b)));
+    }
+    mix(h, b.len() as u64)
+}
+
+/// Does the request bytes `req`, lower-cased, equal the (lower-case) `key`?
+#[inline(always)]
+fn eq_lower(req: &[u8], key: &[u8]) -> bool {
+    let n = req.len();
+    if n != key.len() {
+        return false;
+    }
+    if n < 8 {
+        return lower_word(tail(req)) == tail(key);
+    }
+    let mut at = 0;
+    while at + 8 <= n {
+        if lower_word(word(req, at)) != word(key, at) {
+            return false;
+        }
+        at += 8;
+    }
+    at == n || lower_word(word(req, n - 8)) == word(key, n - 8)
+}
+
+#[inline]
+fn has_len(bits: &[u64; 4], len: usize) -> bool {
+    len < 256 && bits[len / 64] >> (len % 64) & 1 != 0
+}
+
+#[derive(Debug)]
+struct Entry<T> {
+    hash: u64,
+    wildcard: bool,
+    /// Lower-case name (exact) or suffix (wildcard).
+    key: Box<[u8]>,
+    value: T,
+}
+
+const EMPTY: u32 = u32::MAX;
 
 /// Hostname index: exact names, wildcard suffixes and a catch-all.
+///
+/// Entries are added with [`entry`](Self::entry); [`finish`](Self::finish)
+/// then lays them out in one open-addressing table keyed by a hash that
+/// lower-cases as it goes, so a request host is neither copied nor
+/// lower-cased first. Length bitmaps skip probes for lengths no entry has.
 #[derive(Debug)]
 pub(crate) struct HostIndex<T> {
+    /// Build time (drained by `finish`).
     exact: FastMap<Box<[u8]>, T>,
     wildcard: FastMap<Box<[u8]>, T>,
     any: Option<T>,
+    entries: Box<[Entry<T>]>,
+    slots: Box<[u32]>,
+    shift: u32,
+    exact_lens: [u64; 4],
+    wildcard_lens: [u64; 4],
 }
 
 impl<T> Default for HostIndex<T> {
@@ -251,12 +321,18 @@ impl<T> Default for HostIndex<T> {
             exact: FastMap::default(),
             wildcard: FastMap::default(),
             any: None,
+            entries: Box::new([]),
+            slots: Box::new([]),
+            shift: 63,
+            exact_lens: [0; 4],
+            wildcard_lens: [0; 4],
         }
     }
 }
 
 impl<T> HostIndex<T> {
-    /// The entry for `host`, created with `make` if absent.
+    /// The entry for `host`, created with `make` if absent. Only before
+    /// [`finish`](Self::finish).
     pub(crate) fn entry(&mut self, host: Option<&Hostname>, make: impl FnOnce() -> T) -> &mut T {
         match host {
             None => self.any.get_or_insert_with(make),
@@ -268,30 +344,83 @@ impl<T> HostIndex<T> {
         }
     }
 
+    /// Builds the lookup table. Call once after the last [`entry`](Self::entry).
+    pub(crate) fn finish(&mut self) {
+        let exact = std::mem::take(&mut self.exact);
+        let wildcard = std::mem::take(&mut self.wildcard);
+        let mut entries: Vec<Entry<T>> = Vec::with_capacity(exact.len() + wildcard.len());
+        for (wild, map) in [(false, exact), (true, wildcard)] {
+            for (key, value) in map {
+                let lens = if wild {
+                    &mut self.wildcard_lens
+                } else {
+                    &mut self.exact_lens
+                };
+                // Configured names are at most 253 bytes (`Hostname::parse`).
+                if let Some(w) = lens.get_mut(key.len() / 64) {
+                    *w |= 1 << (key.len() % 64);
+                }
+                entries.push(Entry {
+                    hash: host_hash(&key, wild),
+                    wildcard: wild,
+                    key,
+                    value,
+                });
+            }
+        }
+        let cap = (entries.len() * 2).next_power_of_two().max(2);
+        self.shift = 64 - cap.trailing_zeros();
+        let mut slots = vec![EMPTY; cap];
+        for (i, e) in entries.iter().enumerate() {
+            let mut s = (e.hash >> self.shift) as usize;
+            while slots[s] != EMPTY {
+                s = (s + 1) & (cap - 1);
+            }
+            slots[s] = i as u32;
+        }
+        self.slots = slots.into();
+        self.entries = entries.into();
+    }
+
     /// Does a lookup look at the host at all (any exact or wildcard entry)?
     pub(crate) fn needs_host(&self) -> bool {
-        !self.exact.is_empty() || !self.wildcard.is_empty()
+        !self.entries.is_empty() || !self.exact.is_empty() || !self.wildcard.is_empty()
+    }
+
+    #[inline]
+    fn find(&self, req: &[u8], wildcard: bool) -> Option<&T> {
+        let hash = host_hash(req, wildcard);
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut s = (hash >> self.shift) as usize;
+        loop {
+            let e = *self.slots.get(s)?;
+            let entry = self.entries.get(e as usize)?;
+            if entry.hash == hash && entry.wildcard == wildcard && eq_lower(req, &entry.key) {
+                return Some(&entry.value);
+            }
+            s = (s + 1) & mask;
+        }
     }
 
     /// The most specific entry matching `host`.
     #[inline]
-    pub(crate) fn first<'h>(&self, host: &'h LowerHost<'h>) -> Option<&T> {
-        if self.needs_host() {
-            self.lookup(host).next()
-        } else {
+    pub(crate) fn first(&self, host: &HostKey<'_>) -> Option<&T> {
+        if self.entries.is_empty() {
             self.any.as_ref()
+        } else {
+            self.lookup(host).next()
         }
     }
 
     /// The catch-all entry, when no other exists.
     #[inline]
     pub(crate) fn only_any(&self) -> Option<Option<&T>> {
-        (!self.needs_host()).then_some(self.any.as_ref())
+        self.entries.is_empty().then_some(self.any.as_ref())
     }
 
     /// Entries matching `host`, most specific first: the exact name, then
     /// wildcards from the longest suffix to the shortest, then the catch-all.
-    pub(crate) fn lookup<'a, 'h>(&'a self, host: &'h LowerHost<'h>) -> HostLookup<'a, 'h, T> {
+    pub(crate) fn lookup<'a, 'h>(&'a self, host: &'h HostKey<'h>) -> HostLookup<'a, 'h, T> {
         HostLookup {
             index: self,
             host,
@@ -311,7 +440,7 @@ enum Stage {
 /// Iterator returned by [`HostIndex::lookup`]; allocation-free.
 pub(crate) struct HostLookup<'a, 'h, T> {
     index: &'a HostIndex<T>,
-    host: &'h LowerHost<'h>,
+    host: &'h HostKey<'h>,
     stage: Stage,
 }
 
@@ -319,32 +448,35 @@ impl<'a, T> Iterator for HostLookup<'a, '_, T> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
+        let idx = self.index;
         loop {
             match self.stage {
                 Stage::Exact => {
-                    self.stage = if self.index.wildcard.is_empty() {
+                    self.stage = if idx.wildcard_lens == [0; 4] {
                         Stage::Any
                     } else {
                         Stage::Wildcard(0)
                     };
+                    let w = self.host.window;
                     if self.host.whole()
-                        && !self.index.exact.is_empty()
-                        && let Some(t) = self.index.exact.get(self.host.window())
+                        && has_len(&idx.exact_lens, w.len())
+                        && let Some(t) = idx.find(w, false)
                     {
                         return Some(t);
                     }
                 }
                 Stage::Wildcard(from) => {
-                    let w = self.host.window();
-                    let skipped = self.host.skipped();
+                    let w = self.host.window;
                     match w[from..].iter().position(|&b| b == b'.') {
                         None => self.stage = Stage::Any,
                         Some(off) => {
                             let dot = from + off;
                             self.stage = Stage::Wildcard(dot + 1);
+                            let suffix = &w[dot + 1..];
                             // The wildcard label must be non-empty.
-                            if (dot + skipped) > 0
-                                && let Some(t) = self.index.wildcard.get(&w[dot + 1..])
+                            if (dot + self.host.skipped) > 0
+                                && has_len(&idx.wildcard_lens, suffix.len())
+                                && let Some(t) = idx.find(suffix, true)
                             {
                                 return Some(t);
                             }
@@ -353,7 +485,7 @@ impl<'a, T> Iterator for HostLookup<'a, '_, T> {
                 }
                 Stage::Any => {
                     self.stage = Stage::Done;
-                    if let Some(t) = &self.index.any {
+                    if let Some(t) = &idx.any {
                         return Some(t);
                     }
                 }
@@ -442,9 +574,8 @@ mod tests {
         *idx.entry(Some(&h("*.example.com")), || "") = "*.example.com";
         *idx.entry(Some(&h("a.example.com")), || "") = "a.example.com";
         *idx.entry(None, || "") = "any";
-        let got = |h: &str| -> Vec<&str> {
-            with_lower_host(h, |host| idx.lookup(host).copied().collect())
-        };
+        idx.finish();
+        let got = |h: &str| -> Vec<&str> { idx.lookup(&HostKey::new(h)).copied().collect() };
         assert_eq!(
             got("A.Example.COM"),
             ["a.example.com", "*.example.com", "*.com", "any"]
@@ -463,23 +594,34 @@ mod tests {
         for start in 0..all.len() {
             for len in [0, 1, 7, 8, 9, 15, 16, 17, 31, 40] {
                 let b = &all[start..(start + len).min(all.len())];
-                let Ok(s) = std::str::from_utf8(b) else {
-                    // Build a valid string from the bytes' ASCII part.
-                    continue;
-                };
+                let lower = b.to_ascii_lowercase();
                 assert_eq!(has_upper(b), b.iter().any(u8::is_ascii_uppercase), "{b:?}");
-                with_lower_host(s, |h| {
-                    assert_eq!(h.window(), s.to_ascii_lowercase().as_bytes())
-                });
+                assert!(eq_lower(b, &lower), "{b:?}");
+                assert_eq!(host_hash(b, false), host_hash(&lower, false), "{b:?}");
+                if let Some(i) = lower.iter().position(|c| c.is_ascii_lowercase()) {
+                    let mut other = lower.clone();
+                    other[i] = b'#';
+                    assert!(!eq_lower(b, &other), "{b:?}");
+                }
             }
         }
-        let upper: String = (b'!'..=b'~').map(char::from).collect();
-        with_lower_host(&upper, |h| {
-            assert_eq!(h.window(), upper.to_ascii_lowercase().as_bytes())
-        });
         let mixed = "ÄÖ.Straße.EXAMPLE.com";
-        with_lower_host(mixed, |h| {
-            assert_eq!(h.window(), mixed.to_ascii_lowercase().as_bytes())
-        });
+        assert!(eq_lower(
+            mixed.as_bytes(),
+            mixed.to_ascii_lowercase().as_bytes()
+        ));
+        assert!(!eq_lower("äb".as_bytes(), "Äb".as_bytes()));
+    }
+
+    #[test]
+    fn exact_and_wildcard_entries_are_distinct() {
+        let mut idx: HostIndex<&str> = HostIndex::default();
+        *idx.entry(Some(&h("example.com")), || "") = "exact";
+        *idx.entry(Some(&h("*.example.com")), || "") = "wild";
+        idx.finish();
+        let got = |h: &str| -> Vec<&str> { idx.lookup(&HostKey::new(h)).copied().collect() };
+        assert_eq!(got("EXAMPLE.com"), ["exact"]);
+        assert_eq!(got("a.example.com"), ["wild"]);
+        assert_eq!(got("a.example.co"), Vec::<&str>::new());
     }
 }

@@ -100,6 +100,7 @@ mod pattern;
 mod precedence;
 mod query;
 pub mod reference;
+mod regex_index;
 mod request;
 mod value;
 mod weighted;

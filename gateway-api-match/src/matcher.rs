@@ -25,16 +25,17 @@
 use crate::fast_hash::FastMap;
 
 use http::{HeaderName, Method};
-use regex_automata::{Anchored, Input, PatternID, meta};
+use regex_automata::meta;
 use regex_syntax::hir::Hir;
 
-use crate::error::{CompileError, Location};
+use crate::error::{CompileError, Loc};
 use crate::grpc::{GrpcBucket, GrpcRegex};
 use crate::header::{HeaderPredicate, Headers};
-use crate::host::{HostIndex, Hostname, effective_hostnames, normalize_authority, with_lower_host};
+use crate::host::{HostIndex, HostKey, Hostname, effective_hostnames, normalize_authority};
 use crate::path::{PathIndex, normalize_prefix, request_path};
 use crate::precedence::{HostRank, PathRank, Precedence, Specificity};
 use crate::query::QueryPredicate;
+use crate::regex_index::PathRegexes;
 use crate::value::ValuePredicate;
 use crate::{
     BackendSet, CompileOptions, GrpcMatchType, HeaderMatch, HttpMatch, PathMatch, QueryParamMatch,
@@ -132,11 +133,36 @@ struct Candidate {
     headers: Box<[HeaderPredicate]>,
     queries: Box<[QueryPredicate]>,
     grpc: Option<GrpcRegex>,
+    /// No method, header or query condition: `residual_ok` is `true`.
+    plain: bool,
 }
 
 impl Candidate {
+    fn new(
+        rule: u32,
+        match_index: Option<u32>,
+        method: Option<Method>,
+        headers: Box<[HeaderPredicate]>,
+        queries: Box<[QueryPredicate]>,
+        grpc: Option<GrpcRegex>,
+    ) -> Self {
+        Self {
+            plain: method.is_none() && headers.is_empty() && queries.is_empty(),
+            rule,
+            match_index,
+            method,
+            headers,
+            queries,
+            grpc,
+        }
+    }
+
     #[inline]
     fn residual_ok<H: Headers + ?Sized>(&self, req: &Request<'_, H>) -> bool {
+        self.plain || self.residual_ok_slow(req)
+    }
+
+    fn residual_ok_slow<H: Headers + ?Sized>(&self, req: &Request<'_, H>) -> bool {
         self.method
             .as_ref()
             .is_none_or(|m| m.as_str() == req.method)
@@ -147,7 +173,7 @@ impl Candidate {
 
 #[derive(Debug)]
 struct RegexGroups {
-    re: meta::Regex,
+    set: PathRegexes,
     groups: Box<[Box<[u32]>]>,
 }
 
@@ -246,18 +272,18 @@ impl<'o> Builder<'o> {
         }
     }
 
-    fn value(&mut self, v: &ValueMatch, loc: &Location) -> Result<ValuePredicate, CompileError> {
+    fn value(&mut self, v: &ValueMatch, loc: &Loc<'_>) -> Result<ValuePredicate, CompileError> {
         Ok(match v {
             ValueMatch::Exact(e) => ValuePredicate::Exact(e.as_bytes().into()),
             ValueMatch::RegularExpression(p) => ValuePredicate::Regex(self.regex(p, loc)?),
         })
     }
 
-    fn regex(&mut self, p: &str, loc: &Location) -> Result<meta::Regex, CompileError> {
+    fn regex(&mut self, p: &str, loc: &Loc<'_>) -> Result<meta::Regex, CompileError> {
         if let Some(re) = self.value_regexes.get(p) {
             return Ok(re.clone());
         }
-        let re = crate::pattern::compile_one(p, self.opts, || loc.clone())?;
+        let re = crate::pattern::compile_one(p, self.opts, || loc.owned())?;
         self.value_regexes.insert(p.to_owned(), re.clone());
         Ok(re)
     }
@@ -265,13 +291,13 @@ impl<'o> Builder<'o> {
     fn headers(
         &mut self,
         hs: &[HeaderMatch],
-        loc: &Location,
+        loc: &Loc<'_>,
     ) -> Result<Box<[HeaderPredicate]>, CompileError> {
         crate::header::effective(hs)
             .map(|(_, h)| {
                 let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|_| {
                     CompileError::InvalidHeaderName {
-                        location: loc.clone().into(),
+                        location: loc.owned().into(),
                         name: h.name.clone(),
                     }
                 })?;
@@ -286,7 +312,7 @@ impl<'o> Builder<'o> {
     fn queries(
         &mut self,
         qs: &[QueryParamMatch],
-        loc: &Location,
+        loc: &Loc<'_>,
     ) -> Result<Box<[QueryPredicate]>, CompileError> {
         crate::query::effective(qs)
             .map(|(_, q)| {
@@ -310,7 +336,7 @@ impl<'o> Builder<'o> {
         let mut rule_count = 0u32;
 
         for (li, l) in table.listeners.iter().enumerate() {
-            let lloc = Location::listener(&l.name);
+            let lloc = crate::error::Location::listener(&l.name);
             let lhost = l
                 .hostname
                 .as_deref()
@@ -335,10 +361,9 @@ impl<'o> Builder<'o> {
 
             // HTTPRoutes.
             let mut buckets: FastMap<Option<Hostname>, HttpBucketBuilder<'_>> = FastMap::default();
-            let mut hirs: FastMap<&str, (Hir, Location)> = FastMap::default();
+            let mut hirs: FastMap<&str, (Hir, Loc<'_>)> = FastMap::default();
             for (ri, r) in l.http_routes.iter().enumerate() {
-                let rloc = Location::route(&l.name, &r.id);
-                routes.push(r.id.clone());
+                let rloc = Loc::route(&l.name, &r.id);
                 let hosts = self.route_hosts(&r.hostnames, lhost.as_ref(), &rloc)?;
                 for (rule_i, rule) in r.rules.iter().enumerate() {
                     let rule_idx = rule_count;
@@ -356,25 +381,25 @@ impl<'o> Builder<'o> {
                                 if !p.starts_with('/') =>
                             {
                                 return Err(CompileError::InvalidPath {
-                                    location: loc.into(),
+                                    location: loc.owned().into(),
                                     path: p.clone(),
                                 });
                             }
                             PathMatch::RegularExpression(p) if !hirs.contains_key(p.as_str()) => {
                                 let hir =
-                                    crate::pattern::parse_anchored(p, self.opts, || loc.clone())?;
-                                hirs.insert(p, (hir, loc.clone()));
+                                    crate::pattern::parse_anchored(p, self.opts, || loc.owned())?;
+                                hirs.insert(p, (hir, loc));
                             }
                             _ => {}
                         }
-                        let cand = Candidate {
-                            rule: rule_idx,
-                            match_index: explicit.then_some(mi as u32),
-                            method: m.method.clone(),
-                            headers: self.headers(&m.headers, &loc)?,
-                            queries: self.queries(&m.query_params, &loc)?,
-                            grpc: None,
-                        };
+                        let cand = Candidate::new(
+                            rule_idx,
+                            explicit.then_some(mi as u32),
+                            m.method.clone(),
+                            self.headers(&m.headers, &loc)?,
+                            self.queries(&m.query_params, &loc)?,
+                            None,
+                        );
                         let ci = self.cands.len() as u32;
                         self.cands.push(cand);
                         let specificity = http_specificity(m);
@@ -407,13 +432,13 @@ impl<'o> Builder<'o> {
                 let bucket = self.finish_http_bucket(b, &hirs, &l.name)?;
                 *index.entry(h.as_ref(), HttpBucket::default) = bucket;
             }
+            index.finish();
             http.push(index);
 
             // GRPCRoutes.
             let mut buckets: FastMap<Option<Hostname>, GrpcBucketBuilder<'_>> = FastMap::default();
             for (ri, r) in l.grpc_routes.iter().enumerate() {
-                let rloc = Location::route(&l.name, &r.id);
-                routes.push(r.id.clone());
+                let rloc = Loc::route(&l.name, &r.id);
                 let hosts = self.route_hosts(&r.hostnames, lhost.as_ref(), &rloc)?;
                 for (rule_i, rule) in r.rules.iter().enumerate() {
                     let rule_idx = rule_count;
@@ -434,14 +459,14 @@ impl<'o> Builder<'o> {
                             }),
                             _ => None,
                         };
-                        let cand = Candidate {
-                            rule: rule_idx,
-                            match_index: explicit.then_some(mi as u32),
-                            method: None,
-                            headers: self.headers(&m.headers, &loc)?,
-                            queries: Box::new([]),
-                            grpc: grpc_re,
-                        };
+                        let cand = Candidate::new(
+                            rule_idx,
+                            explicit.then_some(mi as u32),
+                            None,
+                            self.headers(&m.headers, &loc)?,
+                            Box::new([]),
+                            grpc_re,
+                        );
                         let ci = self.cands.len() as u32;
                         self.cands.push(cand);
                         let specificity = crate::grpc::specificity(m);
@@ -499,6 +524,7 @@ impl<'o> Builder<'o> {
                 };
                 *index.entry(h.as_ref(), GrpcBucket::default) = bucket;
             }
+            index.finish();
             grpc.push(index);
         }
 
@@ -507,6 +533,7 @@ impl<'o> Builder<'o> {
         let mut route_idx = 0u32;
         for l in table.listeners {
             for r in l.http_routes {
+                routes.push(r.id);
                 for (i, rule) in r.rules.into_iter().enumerate() {
                     rules.push(RuleData {
                         route: route_idx,
@@ -519,6 +546,7 @@ impl<'o> Builder<'o> {
                 route_idx += 1;
             }
             for r in l.grpc_routes {
+                routes.push(r.id);
                 for (i, rule) in r.rules.into_iter().enumerate() {
                     rules.push(RuleData {
                         route: route_idx,
@@ -534,6 +562,10 @@ impl<'o> Builder<'o> {
 
         let mut ports: Vec<PortEntry> = ports
             .into_iter()
+            .map(|(port, mut idx)| {
+                idx.finish();
+                (port, idx)
+            })
             .map(|(port, idx)| PortEntry {
                 port,
                 needs_host: idx.needs_host()
@@ -559,13 +591,13 @@ impl<'o> Builder<'o> {
         &self,
         hostnames: &[String],
         listener: Option<&Hostname>,
-        loc: &Location,
+        loc: &Loc<'_>,
     ) -> Result<Vec<Option<Hostname>>, CompileError> {
         let parsed = hostnames
             .iter()
             .map(|h| {
                 Hostname::parse(h).map_err(|reason| CompileError::InvalidHostname {
-                    location: loc.clone().into(),
+                    location: loc.owned().into(),
                     hostname: h.clone(),
                     reason,
                 })
@@ -577,7 +609,7 @@ impl<'o> Builder<'o> {
     fn finish_http_bucket(
         &self,
         b: HttpBucketBuilder<'_>,
-        hirs: &FastMap<&str, (Hir, Location)>,
+        hirs: &FastMap<&str, (Hir, Loc<'_>)>,
         listener: &str,
     ) -> Result<HttpBucket, CompileError> {
         let mut paths = PathIndex::default();
@@ -596,13 +628,15 @@ impl<'o> Builder<'o> {
             let mut pats: Vec<(&str, Keyed<'_>)> = b.regex.into_iter().collect();
             pats.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
             let hs: Vec<Hir> = pats.iter().map(|(p, _)| hirs[p].0.clone()).collect();
-            let re = match crate::pattern::compile_many(&hs, self.opts) {
-                Some(re) => re,
+            let set = crate::pattern::compile_many(&hs, self.opts)
+                .and_then(|re| PathRegexes::new(re, &hs, self.opts));
+            let set = match set {
+                Some(set) => set,
                 None => {
                     // Name the culprit if one pattern is too big on its own.
                     for (p, _) in &pats {
                         let loc = &hirs[p].1;
-                        crate::pattern::compile_one(p, self.opts, || loc.clone())?;
+                        crate::pattern::compile_one(p, self.opts, || loc.owned())?;
                     }
                     return Err(CompileError::RegexSetTooBig {
                         listener: listener.to_owned(),
@@ -612,7 +646,7 @@ impl<'o> Builder<'o> {
                 }
             };
             Some(RegexGroups {
-                re,
+                set,
                 groups: pats.into_iter().map(|(_, v)| sorted(v)).collect(),
             })
         };
@@ -663,25 +697,25 @@ impl<F, B> Matcher<F, B> {
     ) -> Option<RouteMatch<'_, F, B>> {
         let p = self.port(req.port)?;
         let path = request_path(req.path);
-        let raw = if p.needs_host {
-            normalize_authority(req.authority)
-        } else {
-            ""
+        if !p.needs_host {
+            // No hostname anywhere on this port: one listener, one bucket.
+            let li = *p.listeners.only_any()?? as usize;
+            let c = self.lookup_bucket(self.http[li].only_any()??, path, req)?;
+            return Some(self.result(li, c));
+        }
+        let host = HostKey::new(normalize_authority(req.authority));
+        // spec: Listener hostname — the most specific listener wins:
+        // exact, then the longest wildcard, then a listener without
+        // hostname.
+        let li = *p.listeners.first(&host)? as usize;
+        let idx = &self.http[li];
+        let c = match idx.only_any() {
+            Some(any) => self.lookup_bucket(any?, path, req),
+            None => idx
+                .lookup(&host)
+                .find_map(|b| self.lookup_bucket(b, path, req)),
         };
-        with_lower_host(raw, |host| {
-            // spec: Listener hostname — the most specific listener wins:
-            // exact, then the longest wildcard, then a listener without
-            // hostname.
-            let li = *p.listeners.first(host)? as usize;
-            let idx = &self.http[li];
-            let c = match idx.only_any() {
-                Some(any) => self.lookup_bucket(any?, path, req),
-                None => idx
-                    .lookup(host)
-                    .find_map(|b| self.lookup_bucket(b, path, req)),
-            };
-            c.map(|c| self.result(li, c))
-        })
+        c.map(|c| self.result(li, c))
     }
 
     fn lookup_bucket<H: Headers + ?Sized>(
@@ -697,22 +731,11 @@ impl<F, B> Matcher<F, B> {
             return Some(c);
         }
         if let Some(rg) = &b.regex
-            && let Some(m) = rg.re.search_half(&Input::new(path).anchored(Anchored::Yes))
+            && let Some(c) = rg
+                .set
+                .find(path, |pid| self.first_passing(&rg.groups[pid], req))
         {
-            let first = m.pattern().as_usize();
-            if let Some(c) = self.first_passing(&rg.groups[first], req) {
-                return Some(c);
-            }
-            // The best regex matched but none of its candidates passed: try
-            // the lower-precedence patterns one at a time.
-            for (pid, list) in rg.groups.iter().enumerate().skip(first + 1) {
-                let input = Input::new(path).anchored(Anchored::Pattern(PatternID::new(pid).ok()?));
-                if rg.re.is_match(input)
-                    && let Some(c) = self.first_passing(list, req)
-                {
-                    return Some(c);
-                }
-            }
+            return Some(c);
         }
         prefixes.find_map(|list| self.first_passing(list, req))
     }
@@ -726,27 +749,24 @@ impl<F, B> Matcher<F, B> {
         req: &Request<'_, H>,
     ) -> Option<RouteMatch<'_, F, B>> {
         let p = self.port(req.port)?;
-        let raw = if p.needs_host {
+        let host = HostKey::new(if p.needs_host {
             normalize_authority(req.authority)
         } else {
             ""
-        };
+        });
         let split = crate::grpc::split_path(req.path);
-        with_lower_host(raw, |host| {
-            let li = *p.listeners.first(host)? as usize;
-            self.grpc[li]
-                .lookup(host)
-                .find_map(|b| {
-                    b.lists(split, req.path).into_iter().find_map(|list| {
-                        list.iter().copied().find(|&c| {
-                            let cand = &self.cands[c as usize];
-                            cand.grpc.as_ref().is_none_or(|g| g.matches(split))
-                                && cand.residual_ok(req)
-                        })
+        let li = *p.listeners.first(&host)? as usize;
+        self.grpc[li]
+            .lookup(&host)
+            .find_map(|b| {
+                b.lists(split, req.path).into_iter().find_map(|list| {
+                    list.iter().copied().find(|&c| {
+                        let cand = &self.cands[c as usize];
+                        cand.grpc.as_ref().is_none_or(|g| g.matches(split)) && cand.residual_ok(req)
                     })
                 })
-                .map(|c| self.result(li, c))
-        })
+            })
+            .map(|c| self.result(li, c))
     }
 
     /// Matches `http` request parts arriving on `port`. Requests whose

@@ -58,6 +58,7 @@ struct PrefixHasher<'a> {
 }
 
 const K: u64 = 0x9e37_79b9_7f4a_7c15;
+const SEED: u64 = 0x243f_6a88_85a3_08d3;
 
 #[inline]
 fn mix(state: u64, word: u64) -> u64 {
@@ -68,7 +69,7 @@ impl<'a> PrefixHasher<'a> {
     fn new(bytes: &'a [u8]) -> Self {
         Self {
             bytes,
-            state: 0x243f_6a88_85a3_08d3,
+            state: SEED,
             words: 0,
         }
     }
@@ -92,27 +93,40 @@ impl<'a> PrefixHasher<'a> {
     /// `n` (1..=8) bytes at `at`, little-endian, zero-extended.
     #[inline]
     fn word(&self, at: usize, n: usize) -> u64 {
-        if let Some(chunk) = self.bytes.get(at..at + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(chunk);
-            let v = u64::from_le_bytes(w);
-            if n == 8 {
-                v
-            } else {
-                v & ((1u64 << (8 * n)) - 1)
-            }
+        let mask = if n >= 8 {
+            u64::MAX
         } else {
-            let mut w = [0u8; 8];
-            w[..n].copy_from_slice(&self.bytes[at..at + n]);
-            u64::from_le_bytes(w)
+            (1u64 << (8 * n)) - 1
+        };
+        let len = self.bytes.len();
+        if at + 8 <= len {
+            load8(self.bytes, at) & mask
+        } else if len >= 8 {
+            // Read the last 8 bytes and shift the wanted ones down (no
+            // variable-length copy).
+            (load8(self.bytes, len - 8) >> (8 * (at + 8 - len))) & mask
+        } else {
+            let mut v = 0u64;
+            for (i, &b) in self.bytes[at..at + n].iter().enumerate() {
+                v |= u64::from(b) << (8 * i);
+            }
+            v
         }
     }
+}
+
+/// 8 bytes at `at` (`at + 8 <= b.len()`), little-endian.
+#[inline(always)]
+fn load8(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
 }
 
 /// Calls `f` with the index of every `/` in `bytes`, in increasing order,
 /// looking at 8 bytes at a time.
 #[inline]
-fn for_each_slash(bytes: &[u8], mut f: impl FnMut(usize)) {
+pub(crate) fn for_each_slash(bytes: &[u8], mut f: impl FnMut(usize)) {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
     let mut chunks = bytes.chunks_exact(8);
@@ -298,54 +312,94 @@ impl<T> PathIndex<T> {
     /// it, longest prefix first.
     pub(crate) fn lookup<'a>(&'a self, path: &str) -> (Option<&'a T>, PrefixLookup<'a, T>) {
         let bytes = path.as_bytes();
-        let mut hasher = PrefixHasher::new(bytes);
-        let mask = self.slots.len().wrapping_sub(1);
-        let find = |len: usize, hash: u64| {
-            let mut slot = (hash >> self.shift) as usize;
-            let mut at = loop {
-                let &(h, head) = self.slots.get(slot)?;
-                if head == EMPTY {
-                    return None;
-                }
-                if h == hash {
-                    break Some(head);
-                }
-                slot = (slot + 1) & mask;
-            };
-            while let Some(i) = at {
-                let n = &self.nodes[i as usize];
-                if n.path.as_bytes() == &bytes[..len] {
-                    return Some(i);
-                }
-                at = n.next;
-            }
-            None
-        };
-        let rooted = bytes.first() == Some(&b'/');
-        let has_prefix = |i: u32| self.nodes[i as usize].has_prefix;
+        let n = bytes.len();
         let mut deepest = self.nodes[0].has_prefix.then_some(0);
-        if rooted {
-            // spec: PathPrefix matches at `/` boundaries: `path[..b]` for every
-            // `/` at b > 0, and the whole path.
-            let last = bytes.len().min(self.max_len + 1);
-            for_each_slash(&bytes[..last], |b| {
-                if b > 0
-                    && has_len(&self.lens_prefix, b)
-                    && let Some(i) = find(b, hasher.prefix(b))
-                    && has_prefix(i)
-                {
-                    deepest = Some(i);
-                }
-            });
+        if self.nodes.len() == 1 && n > 1 {
+            // Only the root: nothing to probe but the path `/` itself.
+            return (
+                None,
+                PrefixLookup {
+                    index: self,
+                    next: deepest,
+                },
+            );
         }
-        let whole = if bytes.len() <= self.max_len && has_len(&self.lens_any, bytes.len()) {
-            find(bytes.len(), hasher.prefix(bytes.len()))
+        // Exact paths and prefixes all start with `/`; other request paths
+        // (`*`) only match the root prefix.
+        if bytes.first() != Some(&b'/') {
+            return (
+                None,
+                PrefixLookup {
+                    index: self,
+                    next: deepest,
+                },
+            );
+        }
+        // One pass, 8 bytes at a time: `state` is the hash state over the
+        // whole words before `at` (see `PrefixHasher`); every `/` at b > 0
+        // ends a candidate prefix `path[..b]`, whose hash is `state` plus
+        // the word's first bytes.
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+        let mut state = SEED;
+        let mut partial = 0u64;
+        let mut at = 0;
+        while at < n && at <= self.max_len {
+            let avail = n - at;
+            let w = if avail >= 8 {
+                load8(bytes, at)
+            } else if n >= 8 {
+                load8(bytes, n - 8) >> (8 * (8 - avail))
+            } else {
+                let mut v = 0u64;
+                for (i, &c) in bytes[at..].iter().enumerate() {
+                    v |= u64::from(c) << (8 * i);
+                }
+                v
+            };
+            let x = w ^ SLASHES;
+            // High bit of each byte of `x` that is zero (a `/`), exactly;
+            // the zero padding past the end is not a `/`.
+            let mut hits = !(((x & LOW7) + LOW7) | x) & !LOW7;
+            if avail < 8 {
+                hits &= (1u64 << (8 * avail)) - 1;
+            }
+            while hits != 0 {
+                let k = hits.trailing_zeros() as usize / 8;
+                hits &= hits - 1;
+                let b = at + k;
+                if b > 0 && has_len(&self.lens_prefix, b) {
+                    let h = if k == 0 {
+                        mix(state, b as u64)
+                    } else {
+                        mix(mix(state, w & ((1u64 << (8 * k)) - 1)), b as u64)
+                    };
+                    if let Some(i) = self.probe(&bytes[..b], h)
+                        && self.nodes[i as usize].has_prefix
+                    {
+                        deepest = Some(i);
+                    }
+                }
+            }
+            if avail >= 8 {
+                state = mix(state, w);
+            } else {
+                partial = w;
+            }
+            at += 8;
+        }
+        let whole = if n <= self.max_len && has_len(&self.lens_any, n) {
+            let h = if !n.is_multiple_of(8) {
+                mix(state, partial)
+            } else {
+                state
+            };
+            self.probe(bytes, mix(h, n as u64))
         } else {
             None
         };
         if let Some(i) = whole
-            && rooted
-            && has_prefix(i)
+            && self.nodes[i as usize].has_prefix
         {
             deepest = Some(i);
         }
@@ -357,6 +411,31 @@ impl<T> PathIndex<T> {
                 next: deepest,
             },
         )
+    }
+
+    /// The node whose path is `key`, given the key's hash.
+    #[inline]
+    fn probe(&self, key: &[u8], hash: u64) -> Option<u32> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut slot = (hash >> self.shift) as usize;
+        let mut at = loop {
+            let &(h, head) = self.slots.get(slot)?;
+            if head == EMPTY {
+                return None;
+            }
+            if h == hash {
+                break Some(head);
+            }
+            slot = (slot + 1) & mask;
+        };
+        while let Some(i) = at {
+            let node = &self.nodes[i as usize];
+            if node.path.as_bytes() == key {
+                return Some(i);
+            }
+            at = node.next;
+        }
+        None
     }
 }
 
@@ -462,6 +541,57 @@ mod tests {
                 let want: Vec<usize> = (0..b.len()).filter(|&i| b[i] == b'/').collect();
                 assert_eq!(got, want, "{b:?}");
             }
+        }
+    }
+
+    // The one-pass lookup against the literal rule, on prefixes and paths
+    // whose slashes fall on every position of an 8-byte word.
+    #[test]
+    fn lookup_agrees_with_the_literal_rule_at_every_offset() {
+        let segs = ["a", "bc", "def", "ghijklm", "nopqrstu", "v"];
+        let mut paths: Vec<String> = vec!["/".into()];
+        for i in 0..segs.len() {
+            for j in 0..segs.len() {
+                for k in 0..3 {
+                    let mut p = format!("/{}/{}", segs[i], segs[j]);
+                    for _ in 0..k {
+                        p.push('/');
+                        p.push_str(segs[(i + j + k) % segs.len()]);
+                    }
+                    paths.push(p);
+                }
+            }
+        }
+        let stored: Vec<&'static str> = paths
+            .iter()
+            .step_by(3)
+            .map(|p| &*Box::leak(p.clone().into_boxed_str()))
+            .collect();
+        let mut t: PathIndex<Vec<&'static str>> = PathIndex::default();
+        for p in &stored {
+            t.prefix_mut(normalize_prefix(p)).push(p);
+            t.exact_mut(p).push(p);
+        }
+        t.finish();
+        for path in paths
+            .iter()
+            .map(String::as_str)
+            .chain(["/a/", "/a//bc", "/bc/def/"])
+        {
+            let mut want: Vec<&str> = stored
+                .iter()
+                .copied()
+                .filter(|p| prefix_matches(normalize_prefix(p), path))
+                .collect();
+            want.sort_by_key(|p| std::cmp::Reverse(normalize_prefix(p).len()));
+            assert_eq!(prefixes(&t, path), want, "{path}");
+            let exact = t.lookup(path).0.filter(|v| !v.is_empty()).cloned();
+            let want_exact = stored.contains(&path).then(|| vec![path]);
+            assert_eq!(
+                exact.map(|v| v.into_iter().map(str::to_owned).collect::<Vec<_>>()),
+                want_exact.map(|v| v.into_iter().map(str::to_owned).collect::<Vec<_>>()),
+                "{path}"
+            );
         }
     }
 

@@ -109,6 +109,12 @@ pub(crate) fn compile_one(
         })
 }
 
+/// Compiles one already-anchored pattern. `None` when a size limit is
+/// exceeded.
+pub(crate) fn compile_hir(hir: &Hir, opts: &CompileOptions) -> Option<meta::Regex> {
+    builder(opts).build_from_hir(hir).ok()
+}
+
 /// Compiles already-anchored patterns into one multi-pattern matcher; pattern
 /// `i` gets `PatternID` `i`. `None` when a size limit is exceeded.
 pub(crate) fn compile_many(hirs: &[Hir], opts: &CompileOptions) -> Option<meta::Regex> {
