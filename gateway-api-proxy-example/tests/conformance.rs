@@ -81,7 +81,8 @@ async fn http_and_grpc_conformance() {
 }
 
 /// The HTTPS part of the tls-l4 group the harness runs: HTTPS listeners with SNI, misdirected
-/// requests over HTTP/2 (421), redirects from HTTPS, and an h2c client.
+/// requests over HTTP/2 (421), redirects from HTTPS, an h2c backend and a WebSocket through the
+/// proxy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn https_listener_conformance() {
     let mut options = ConformanceOptions::new(suite());
@@ -90,6 +91,7 @@ async fn https_listener_conformance() {
         "HTTPRouteHTTPSListenerDetectMisdirectedRequests",
         "HTTPRouteRedirectPortAndScheme",
         "HTTPRouteBackendProtocolH2C",
+        "HTTPRouteBackendProtocolWebSocket",
     ]
     .map(String::from)
     .to_vec();
@@ -99,9 +101,9 @@ async fn https_listener_conformance() {
         .expect("the run did not finish within 5 minutes")
         .expect("the run could not start");
     println!("{}", result.render_text());
-    assert_eq!(result.tests.len(), 4);
+    assert_eq!(result.tests.len(), 5);
     let cases: usize = result.tests.iter().map(|t| t.cases_passed).sum();
-    assert_eq!(cases, 34, "{}", result.render_text());
+    assert_eq!(cases, 35, "{}", result.render_text());
     assert!(
         result.tests.iter().all(|t| t.outcome == Outcome::Pass),
         "{}",
