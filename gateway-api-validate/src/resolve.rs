@@ -126,6 +126,11 @@ pub struct Config {
     pub features: BTreeSet<SupportedFeatureName>,
     /// Time written as `lastTransitionTime` of conditions that change.
     pub now: Time,
+    /// The static addresses (`spec.addresses[].value`) the infrastructure can assign to a
+    /// Gateway; `None` (the default) means every address of a supported type can be used.
+    /// spec: a Gateway requesting an address outside this set is `Programmed=False` with
+    /// reason `AddressNotUsable` (`GatewayReasonAddressNotUsable`, apis/v1/gateway_types.go).
+    pub usable_addresses: Option<BTreeSet<String>>,
 }
 
 impl Config {
@@ -142,7 +147,15 @@ impl Config {
             .into_iter()
             .collect(),
             now: Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
+            usable_addresses: None,
         }
+    }
+
+    /// Restricts the static addresses the infrastructure can assign (see
+    /// [`Config::usable_addresses`]).
+    pub fn with_usable_addresses(mut self, a: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.usable_addresses = Some(a.into_iter().map(Into::into).collect());
+        self
     }
 
     /// Adds supported features.

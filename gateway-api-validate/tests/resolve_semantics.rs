@@ -495,3 +495,63 @@ status:
         "other.io/controller"
     );
 }
+
+/// spec: GatewayReasonAddressNotUsable / GatewayReasonUnsupportedAddress: an unsupported
+/// address type rejects the Gateway; a supported address the infrastructure cannot use leaves
+/// it accepted but not programmed; only usable addresses are reported in `status.addresses`.
+#[test]
+fn static_addresses_unsupported_unusable_usable() {
+    let gateway = |addresses: &str| {
+        format!(
+            r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: static, namespace: infra}}
+spec:
+  gatewayClassName: gc
+  addresses: {addresses}
+  listeners: [{{name: http, port: 8080, protocol: HTTP}}]
+"#
+        )
+    };
+    let config = config().with_usable_addresses(["127.0.0.1"]);
+    let gw = ObjectRef::new(ObjectKind::Gateway, "infra", "static");
+    let conditions = |addresses: &str| {
+        let out = resolve(&snapshot(&gateway(addresses)), &config);
+        let Some(ObjectStatus::Gateway(st)) = out.statuses.get(&gw) else {
+            panic!("no Gateway status")
+        };
+        let c = st.conditions.clone().unwrap_or_default();
+        let values: Vec<String> = st
+            .addresses
+            .iter()
+            .flatten()
+            .map(|a| a.value.clone())
+            .collect();
+        (
+            cond(&c, "Accepted").map(|(s, r)| format!("{s}/{r}")),
+            cond(&c, "Programmed").map(|(s, r)| format!("{s}/{r}")),
+            values,
+        )
+    };
+    let (a, _, _) = conditions(r#"[{type: example.com/fake, value: x}, {value: 127.0.0.1}]"#);
+    assert_eq!(a.as_deref(), Some("False/UnsupportedAddress"));
+    let (a, p, v) = conditions(r#"[{value: 127.0.0.2}, {value: 127.0.0.1}]"#);
+    assert_eq!(a.as_deref(), Some("True/Accepted"));
+    assert_eq!(p.as_deref(), Some("False/AddressNotUsable"));
+    assert_eq!(v, ["127.0.0.1"]);
+    let (a, p, v) = conditions(r#"[{value: 127.0.0.1}]"#);
+    assert_eq!(a.as_deref(), Some("True/Accepted"));
+    assert_eq!(p.as_deref(), Some("True/Programmed"));
+    assert_eq!(v, ["127.0.0.1"]);
+    // Without a restriction every address of a supported type is usable.
+    let out = resolve(
+        &snapshot(&gateway(r#"[{value: 127.0.0.2}]"#)),
+        &Config::new(CONTROLLER),
+    );
+    let Some(ObjectStatus::Gateway(st)) = out.statuses.get(&gw) else {
+        panic!("no Gateway status")
+    };
+    let c = st.conditions.clone().unwrap_or_default();
+    assert_eq!(cond(&c, "Programmed"), Some(("True", "Programmed")));
+}
