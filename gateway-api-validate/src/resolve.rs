@@ -92,6 +92,7 @@ pub mod snapshot;
 pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use gateway_api_types::conditions::Time;
 use gateway_api_types::features::SupportedFeatureName;
@@ -200,12 +201,13 @@ pub struct ResolvedRule {
     pub precedence: MatchSummary,
     /// The rule's `name`, if any.
     pub rule_name: Option<String>,
-    /// The match.
-    pub matches: RuleMatch,
-    /// The rule's filters.
-    pub filters: Filters,
-    /// The rule's backends (traffic backends, mirrors, auth), invalid ones marked.
-    pub backends: Vec<ResolvedBackend>,
+    /// The match (shared by the entries of this match on every hostname and listener).
+    pub matches: Arc<RuleMatch>,
+    /// The rule's filters (shared by every entry of the rule).
+    pub filters: Arc<Filters>,
+    /// The rule's backends (traffic backends, mirrors, auth), invalid ones marked (shared by
+    /// every entry of the rule).
+    pub backends: Arc<[ResolvedBackend]>,
 }
 
 /// TLS of a listener.
@@ -295,8 +297,10 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
     let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
     let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
+    // Only BackendTLSPolicies need the Services each Gateway sends traffic to.
+    let want_services = !snapshot.backend_tls_policies.is_empty();
     for (r, plan) in routes.iter().zip(&plans) {
-        let out = finish_route(config, r, plan);
+        let out = finish_route(config, r, plan, want_services);
         if let Some(st) = out.status {
             statuses.insert(r.id.clone(), st);
         }
@@ -452,7 +456,9 @@ pub(crate) fn resolved_gateway(
             .enumerate()
             .map(|(i, l)| {
                 let mut rules = if l.programmed() { rules(i) } else { Vec::new() };
-                rules.sort_by(rule_order);
+                // Entries equal in this order are identical (one Route attached twice to the
+                // listener), so an unstable sort gives the same list.
+                rules.sort_unstable_by(rule_order);
                 ResolvedListener {
                     owner: l.owner.clone(),
                     name: l.entry.name.to_string(),
@@ -507,7 +513,7 @@ pub(crate) fn plan_route(
             }
         }
     }
-    let resolved: Vec<Vec<ResolvedBackend>> = r
+    let resolved: Vec<Arc<[ResolvedBackend]>> = r
         .rules
         .iter()
         .map(|rule| {
@@ -530,15 +536,17 @@ pub(crate) struct RouteOutput {
     pub status: Option<ObjectStatus>,
     /// Per attached listener (Gateway, listener index): its data-plane rules.
     pub attachments: Vec<((Key, usize), Vec<ResolvedRule>)>,
-    /// (Gateway, Service) for every valid Service backend, per attachment.
+    /// (Gateway, Service) for every valid Service backend, per attachment (only when asked).
     pub services: Vec<(Key, Key)>,
 }
 
-/// Status, attachments and data-plane rules of one Route from its final plan.
+/// Status, attachments and data-plane rules of one Route from its final plan; `services`:
+/// whether to list the (Gateway, Service) pairs of [`RouteOutput::services`].
 pub(crate) fn finish_route(
     config: &Config,
     r: &route::RouteView<'_>,
     plan: &RoutePlan,
+    services: bool,
 ) -> RouteOutput {
     let mut out = RouteOutput {
         status: None,
@@ -565,7 +573,7 @@ pub(crate) fn finish_route(
     let first_problem = plan
         .resolved
         .iter()
-        .flatten()
+        .flat_map(|b| b.iter())
         .find_map(|b| b.invalid.clone());
     let dropped: Vec<String> = plan
         .rule_problems
@@ -577,8 +585,8 @@ pub(crate) fn finish_route(
         .resolved
         .iter()
         .zip(&plan.rule_problems)
-        .filter(|(_, p)| p.is_none())
-        .flat_map(|(b, _)| b)
+        .filter(|(_, p)| services && p.is_none())
+        .flat_map(|(b, _)| b.iter())
         .filter(|b| b.invalid.is_none() && b.group.is_empty() && b.kind == "Service")
         .map(|b| (b.namespace.clone(), b.name.clone()))
         .collect();
@@ -613,83 +621,95 @@ pub(crate) fn finish_route(
     out
 }
 
-/// The data-plane entries of one attached Route on one listener.
+/// The data-plane entries of one attached Route on one listener. The match, filter and backend
+/// payloads are shared (reference-counted) between the entries of one rule.
 fn rules_for(
     r: &route::RouteView<'_>,
-    resolved: &[Vec<ResolvedBackend>],
+    resolved: &[Arc<[ResolvedBackend]>],
     rule_problems: &[Option<Problem>],
     hostnames: &[String],
 ) -> Vec<ResolvedRule> {
-    let hosts: Vec<Option<String>> = if hostnames.is_empty() {
-        vec![None]
+    let any_host = [None];
+    let named: Vec<Option<&str>>;
+    let hosts: &[Option<&str>] = if hostnames.is_empty() {
+        &any_host
     } else {
-        hostnames.iter().cloned().map(Some).collect()
+        named = hostnames.iter().map(|h| Some(h.as_str())).collect();
+        &named
     };
+    let created = snapshot::created(r.meta);
     let mut out = Vec::new();
     for ((rule, backends), problem) in r.rules.iter().zip(resolved).zip(rule_problems) {
         if problem.is_some() {
             continue;
         }
-        let matches: Vec<(RuleMatch, precedence::PathKey, bool, usize, usize)> = match &rule.matches
-        {
-            route::Matches::Http(ms) => ms
-                .iter()
-                .map(|m| {
-                    (
-                        RuleMatch::Http(m.clone()),
-                        precedence::http_path_key(m),
-                        m.method.is_some(),
-                        m.headers.as_ref().map_or(0, Vec::len),
-                        m.query_params.as_ref().map_or(0, Vec::len),
-                    )
-                })
-                .collect(),
-            route::Matches::Grpc(ms) if !ms.is_empty() => ms
-                .iter()
-                .map(|m| {
-                    (
-                        RuleMatch::Grpc(m.clone()),
-                        precedence::grpc_path_key(m),
-                        false,
-                        m.headers.as_ref().map_or(0, Vec::len),
-                        0,
-                    )
-                })
-                .collect(),
-            route::Matches::Grpc(_) => vec![(
-                RuleMatch::Grpc(GRPCRouteMatch::default()),
-                precedence::PathKey::Grpc {
-                    service: 0,
-                    method: 0,
-                },
-                false,
-                0,
-                0,
-            )],
-            route::Matches::L4 => vec![(RuleMatch::L4, precedence::PathKey::Any, false, 0, 0)],
-        };
-        for host in &hosts {
+        let matches: Vec<(Arc<RuleMatch>, precedence::PathKey, bool, usize, usize)> =
+            match &rule.matches {
+                route::Matches::Http(ms) => ms
+                    .iter()
+                    .map(|m| {
+                        (
+                            Arc::new(RuleMatch::Http(m.clone())),
+                            precedence::http_path_key(m),
+                            m.method.is_some(),
+                            m.headers.as_ref().map_or(0, Vec::len),
+                            m.query_params.as_ref().map_or(0, Vec::len),
+                        )
+                    })
+                    .collect(),
+                route::Matches::Grpc(ms) if !ms.is_empty() => ms
+                    .iter()
+                    .map(|m| {
+                        (
+                            Arc::new(RuleMatch::Grpc(m.clone())),
+                            precedence::grpc_path_key(m),
+                            false,
+                            m.headers.as_ref().map_or(0, Vec::len),
+                            0,
+                        )
+                    })
+                    .collect(),
+                route::Matches::Grpc(_) => vec![(
+                    Arc::new(RuleMatch::Grpc(GRPCRouteMatch::default())),
+                    precedence::PathKey::Grpc {
+                        service: 0,
+                        method: 0,
+                    },
+                    false,
+                    0,
+                    0,
+                )],
+                route::Matches::L4 => vec![(
+                    Arc::new(RuleMatch::L4),
+                    precedence::PathKey::Any,
+                    false,
+                    0,
+                    0,
+                )],
+            };
+        out.reserve(hosts.len() * matches.len());
+        for host in hosts {
             for (match_index, (m, path, method, headers, query_params)) in
                 matches.iter().enumerate()
             {
                 out.push(ResolvedRule {
                     route: r.id.clone(),
                     precedence: MatchSummary {
-                        hostname: host.clone(),
+                        hostname: host.map(str::to_string),
                         path: path.clone(),
                         method: *method,
                         headers: *headers,
                         query_params: *query_params,
-                        created: snapshot::created(r.meta).cloned(),
+                        created: created.cloned(),
                         namespace: r.id.namespace.clone(),
                         name: r.id.name.clone(),
                         rule_index: rule.index,
                         match_index,
                     },
                     rule_name: rule.name.map(String::from),
-                    matches: m.clone(),
-                    filters: rule.filters.clone(),
-                    backends: backends.clone(),
+                    matches: Arc::clone(m),
+                    filters: Arc::clone(&rule.filters),
+                    backends: Arc::clone(backends),
                 });
             }
         }
@@ -702,5 +722,5 @@ fn rules_for(
 pub(crate) struct RoutePlan {
     pub(crate) outcomes: Vec<attachment::ParentOutcome>,
     pub(crate) rule_problems: Vec<Option<Problem>>,
-    pub(crate) resolved: Vec<Vec<ResolvedBackend>>,
+    pub(crate) resolved: Vec<Arc<[ResolvedBackend]>>,
 }

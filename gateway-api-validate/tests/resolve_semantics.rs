@@ -71,7 +71,7 @@ fn listener_rules(out: &Resolution) -> Vec<String> {
         .rules
         .iter()
         .map(|r| {
-            let m = match &r.matches {
+            let m = match &*r.matches {
                 RuleMatch::Http(m) => m
                     .path
                     .as_ref()
@@ -381,7 +381,7 @@ spec:
 "#;
     let out = resolve(&snapshot(extra), &config());
     let b = &out.data_plane[0].listeners[0].rules[0].backends;
-    assert_eq!(b[0].endpoints, vec!["10.0.0.1".to_string()]);
+    assert_eq!(*b[0].endpoints, ["10.0.0.1".to_string()]);
     assert_eq!((b[0].weight, b[1].weight), (3, 1));
     assert_eq!(
         b[1].invalid.as_ref().map(|p| p.reason),

@@ -650,7 +650,7 @@ impl IncrementalResolver {
                 }
             }
             attachment::remove_losers(&mut plan.outcomes, &lost);
-            let result = finish_route(config, &view, &plan);
+            let result = finish_route(config, &view, &plan, true);
             if let Some(st) = result.status {
                 out.statuses.insert(id.clone(), st);
             }
