@@ -195,12 +195,12 @@ pub enum RuleMatch {
 /// One (hostname, rule, match) of an attached Route on a listener.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResolvedRule {
-    /// The Route.
-    pub route: ObjectRef,
+    /// The Route (shared by all its entries).
+    pub route: Arc<ObjectRef>,
     /// Its precedence (the list is sorted by it; it carries the intersected hostname).
     pub precedence: MatchSummary,
     /// The rule's `name`, if any.
-    pub rule_name: Option<String>,
+    pub rule_name: Option<Arc<str>>,
     /// The match (shared by the entries of this match on every hostname and listener).
     pub matches: Arc<RuleMatch>,
     /// The rule's filters (shared by every entry of the rule).
@@ -629,15 +629,18 @@ fn rules_for(
     rule_problems: &[Option<Problem>],
     hostnames: &[String],
 ) -> Vec<ResolvedRule> {
-    let any_host = [None];
-    let named: Vec<Option<&str>>;
-    let hosts: &[Option<&str>] = if hostnames.is_empty() {
-        &any_host
+    let hosts: Vec<Option<Arc<str>>> = if hostnames.is_empty() {
+        vec![None]
     } else {
-        named = hostnames.iter().map(|h| Some(h.as_str())).collect();
-        &named
+        hostnames
+            .iter()
+            .map(|h| Some(Arc::from(h.as_str())))
+            .collect()
     };
     let created = snapshot::created(r.meta);
+    let route = Arc::new(r.id.clone());
+    let namespace: Arc<str> = Arc::from(r.id.namespace.as_str());
+    let name: Arc<str> = Arc::from(r.id.name.as_str());
     let mut out = Vec::new();
     for ((rule, backends), problem) in r.rules.iter().zip(resolved).zip(rule_problems) {
         if problem.is_some() {
@@ -688,25 +691,26 @@ fn rules_for(
                 )],
             };
         out.reserve(hosts.len() * matches.len());
-        for host in hosts {
+        let rule_name: Option<Arc<str>> = rule.name.map(Arc::from);
+        for host in &hosts {
             for (match_index, (m, path, method, headers, query_params)) in
                 matches.iter().enumerate()
             {
                 out.push(ResolvedRule {
-                    route: r.id.clone(),
+                    route: Arc::clone(&route),
                     precedence: MatchSummary {
-                        hostname: host.map(str::to_string),
+                        hostname: host.clone(),
                         path: path.clone(),
                         method: *method,
                         headers: *headers,
                         query_params: *query_params,
                         created: created.cloned(),
-                        namespace: r.id.namespace.clone(),
-                        name: r.id.name.clone(),
+                        namespace: Arc::clone(&namespace),
+                        name: Arc::clone(&name),
                         rule_index: rule.index,
                         match_index,
                     },
-                    rule_name: rule.name.map(String::from),
+                    rule_name: rule_name.clone(),
                     matches: Arc::clone(m),
                     filters: Arc::clone(&rule.filters),
                     backends: Arc::clone(backends),

@@ -614,7 +614,7 @@ impl IncrementalResolver {
                         && cleared.insert(l)
                         && let Some(rules) = listener_rules(out, l)
                     {
-                        rules.retain(|r| &r.route != id);
+                        rules.retain(|r| *r.route != *id);
                     }
                 }
                 for (g, s) in &old_services {

@@ -175,7 +175,7 @@ fn listener(l: &ResolvedListener) -> Listener<Filter, ResolvedBackend> {
         if matches!(*r.matches, RuleMatch::L4) {
             continue;
         }
-        let entry = routes.entry(&r.route).or_insert_with(|| RouteEntries {
+        let entry = routes.entry(&*r.route).or_insert_with(|| RouteEntries {
             hostnames: BTreeSet::new(),
             created: created(r),
             rules: BTreeMap::new(),
