@@ -237,7 +237,9 @@ pub struct ResolvedListener {
     /// Whether it is programmed (accepted, references resolved). Invalid listeners are listed
     /// so a data plane can tell them apart from absent ones; they carry no rules.
     pub valid: bool,
-    /// Attached rules in precedence order.
+    /// Attached rules in precedence order. On a TCP or UDP listener only the first rule (the
+    /// oldest Route) carries traffic; the others are attached (counted in `attachedRoutes`) but
+    /// not served (Gateway API conflict guide: the oldest Route wins).
     pub rules: Vec<ResolvedRule>,
 }
 
@@ -455,10 +457,11 @@ pub(crate) fn resolved_gateway(
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                let mut rules = if l.programmed() { rules(i) } else { Vec::new() };
-                // Entries equal in this order are identical (one Route attached twice to the
-                // listener), so an unstable sort gives the same list.
-                rules.sort_unstable_by(rule_order);
+                let rules = if l.programmed() {
+                    sort_rules(rules(i))
+                } else {
+                    Vec::new()
+                };
                 ResolvedListener {
                     owner: l.owner.clone(),
                     name: l.entry.name.to_string(),
@@ -475,6 +478,35 @@ pub(crate) fn resolved_gateway(
             })
             .collect(),
     }
+}
+
+/// `rules` in [`rule_order`]. Sorts indices (the entries are large) with each entry's host
+/// class computed once; entries equal in this order are identical (one Route attached twice to
+/// the listener), so the unstable sort gives the same list as a stable one.
+pub(crate) fn sort_rules(rules: Vec<ResolvedRule>) -> Vec<ResolvedRule> {
+    let class: Vec<precedence::HostClass> = rules
+        .iter()
+        .map(|r| precedence::host_class(&r.precedence.hostname))
+        .collect();
+    let mut order: Vec<usize> = (0..rules.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (ra, rb) = (&rules[a], &rules[b]);
+        let (ha, hb) = (&ra.precedence.hostname, &rb.precedence.hostname);
+        // Same comparison as `MatchSummary::cmp`'s hostname step, with the classes cached.
+        let host = if ha == hb {
+            std::cmp::Ordering::Equal
+        } else {
+            class[a]
+                .cmp(&class[b])
+                .then_with(|| ha.as_deref().unwrap_or("").cmp(hb.as_deref().unwrap_or("")))
+        };
+        host.then_with(|| rule_order(ra, rb))
+    });
+    let mut slots: Vec<Option<ResolvedRule>> = rules.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 /// The order of rules on a listener: precedence; the Route kind breaks the (only possible) ties

@@ -84,6 +84,15 @@ pub struct MatchSummary {
     pub match_index: usize,
 }
 
+/// [`host_rank`] without the name: what sorting can compute once per entry.
+pub(crate) type HostClass = (u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>);
+
+/// The [`HostClass`] of a hostname.
+pub(crate) fn host_class(h: &Option<Arc<str>>) -> HostClass {
+    let (c, l, n, _) = host_rank(h);
+    (c, l, n)
+}
+
 /// Host specificity: exact hostnames first, then wildcards with more labels, then "any"; ties
 /// broken by the longer, then the alphabetically first name (only for a total order: entries
 /// with different hostnames never compete for a request).
