@@ -20,6 +20,10 @@ pub trait GatewayApiResource:
     /// The root schema with channel markers unresolved (see [`crate::schema`]).
     fn raw_schema() -> &'static Value;
 
+    /// [`Self::schema`] of this build's channel, computed once (defaulting reads it for
+    /// every object).
+    fn compiled_schema() -> &'static Value;
+
     /// The root `openAPIV3Schema` of this version in `channel`.
     fn schema(channel: Channel) -> Value {
         let mut v = Self::raw_schema().clone();
@@ -47,7 +51,7 @@ pub trait GatewayApiResource:
     /// defaults apply inside defaulted values too. Idempotent.
     fn apply_defaults(&mut self) -> Result<(), serde_json::Error> {
         let mut v = serde_json::to_value(&*self)?;
-        crate::defaults::apply_defaults(&mut v, &Self::schema(Channel::COMPILED));
+        crate::defaults::apply_defaults(&mut v, Self::compiled_schema());
         *self = serde_json::from_value(v)?;
         Ok(())
     }
@@ -85,6 +89,10 @@ macro_rules! gateway_api_root {
             fn raw_schema() -> &'static ::serde_json::Value {
                 static SCHEMA: ::std::sync::OnceLock<::serde_json::Value> = ::std::sync::OnceLock::new();
                 SCHEMA.get_or_init(|| $crate::schema::raw_root_schema::<$spec, $status>($has_status))
+            }
+            fn compiled_schema() -> &'static ::serde_json::Value {
+                static SCHEMA: ::std::sync::OnceLock<::serde_json::Value> = ::std::sync::OnceLock::new();
+                SCHEMA.get_or_init(|| <$root as $crate::GatewayApiResource>::schema($crate::Channel::COMPILED))
             }
         }
     };

@@ -92,6 +92,7 @@ pub mod snapshot;
 pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use gateway_api_types::conditions::Time;
 use gateway_api_types::features::SupportedFeatureName;
@@ -126,6 +127,11 @@ pub struct Config {
     pub features: BTreeSet<SupportedFeatureName>,
     /// Time written as `lastTransitionTime` of conditions that change.
     pub now: Time,
+    /// The static addresses (`spec.addresses[].value`) the infrastructure can assign to a
+    /// Gateway; `None` (the default) means every address of a supported type can be used.
+    /// spec: a Gateway requesting an address outside this set is `Programmed=False` with
+    /// reason `AddressNotUsable` (`GatewayReasonAddressNotUsable`, apis/v1/gateway_types.go).
+    pub usable_addresses: Option<BTreeSet<String>>,
 }
 
 impl Config {
@@ -142,7 +148,15 @@ impl Config {
             .into_iter()
             .collect(),
             now: Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
+            usable_addresses: None,
         }
+    }
+
+    /// Restricts the static addresses the infrastructure can assign (see
+    /// [`Config::usable_addresses`]).
+    pub fn with_usable_addresses(mut self, a: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.usable_addresses = Some(a.into_iter().map(Into::into).collect());
+        self
     }
 
     /// Adds supported features.
@@ -181,18 +195,19 @@ pub enum RuleMatch {
 /// One (hostname, rule, match) of an attached Route on a listener.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResolvedRule {
-    /// The Route.
-    pub route: ObjectRef,
+    /// The Route (shared by all its entries).
+    pub route: Arc<ObjectRef>,
     /// Its precedence (the list is sorted by it; it carries the intersected hostname).
     pub precedence: MatchSummary,
     /// The rule's `name`, if any.
-    pub rule_name: Option<String>,
-    /// The match.
-    pub matches: RuleMatch,
-    /// The rule's filters.
-    pub filters: Filters,
-    /// The rule's backends (traffic backends, mirrors, auth), invalid ones marked.
-    pub backends: Vec<ResolvedBackend>,
+    pub rule_name: Option<Arc<str>>,
+    /// The match (shared by the entries of this match on every hostname and listener).
+    pub matches: Arc<RuleMatch>,
+    /// The rule's filters (shared by every entry of the rule).
+    pub filters: Arc<Filters>,
+    /// The rule's backends (traffic backends, mirrors, auth), invalid ones marked (shared by
+    /// every entry of the rule).
+    pub backends: Arc<[ResolvedBackend]>,
 }
 
 /// TLS of a listener.
@@ -222,7 +237,9 @@ pub struct ResolvedListener {
     /// Whether it is programmed (accepted, references resolved). Invalid listeners are listed
     /// so a data plane can tell them apart from absent ones; they carry no rules.
     pub valid: bool,
-    /// Attached rules in precedence order.
+    /// Attached rules in precedence order. On a TCP or UDP listener only the first rule (the
+    /// oldest Route) carries traffic; the others are attached (counted in `attachedRoutes`) but
+    /// not served (Gateway API conflict guide: the oldest Route wins).
     pub rules: Vec<ResolvedRule>,
 }
 
@@ -282,8 +299,10 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
     let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
     let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
+    // Only BackendTLSPolicies need the Services each Gateway sends traffic to.
+    let want_services = !snapshot.backend_tls_policies.is_empty();
     for (r, plan) in routes.iter().zip(&plans) {
-        let out = finish_route(config, r, plan);
+        let out = finish_route(config, r, plan, want_services);
         if let Some(st) = out.status {
             statuses.insert(r.id.clone(), st);
         }
@@ -438,8 +457,11 @@ pub(crate) fn resolved_gateway(
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                let mut rules = if l.programmed() { rules(i) } else { Vec::new() };
-                rules.sort_by(rule_order);
+                let rules = if l.programmed() {
+                    sort_rules(rules(i))
+                } else {
+                    Vec::new()
+                };
                 ResolvedListener {
                     owner: l.owner.clone(),
                     name: l.entry.name.to_string(),
@@ -456,6 +478,35 @@ pub(crate) fn resolved_gateway(
             })
             .collect(),
     }
+}
+
+/// `rules` in [`rule_order`]. Sorts indices (the entries are large) with each entry's host
+/// class computed once; entries equal in this order are identical (one Route attached twice to
+/// the listener), so the unstable sort gives the same list as a stable one.
+pub(crate) fn sort_rules(rules: Vec<ResolvedRule>) -> Vec<ResolvedRule> {
+    let class: Vec<precedence::HostClass> = rules
+        .iter()
+        .map(|r| precedence::host_class(&r.precedence.hostname))
+        .collect();
+    let mut order: Vec<usize> = (0..rules.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        let (ra, rb) = (&rules[a], &rules[b]);
+        let (ha, hb) = (&ra.precedence.hostname, &rb.precedence.hostname);
+        // Same comparison as `MatchSummary::cmp`'s hostname step, with the classes cached.
+        let host = if ha == hb {
+            std::cmp::Ordering::Equal
+        } else {
+            class[a]
+                .cmp(&class[b])
+                .then_with(|| ha.as_deref().unwrap_or("").cmp(hb.as_deref().unwrap_or("")))
+        };
+        host.then_with(|| rule_order(ra, rb))
+    });
+    let mut slots: Vec<Option<ResolvedRule>> = rules.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 /// The order of rules on a listener: precedence; the Route kind breaks the (only possible) ties
@@ -494,7 +545,7 @@ pub(crate) fn plan_route(
             }
         }
     }
-    let resolved: Vec<Vec<ResolvedBackend>> = r
+    let resolved: Vec<Arc<[ResolvedBackend]>> = r
         .rules
         .iter()
         .map(|rule| {
@@ -517,15 +568,17 @@ pub(crate) struct RouteOutput {
     pub status: Option<ObjectStatus>,
     /// Per attached listener (Gateway, listener index): its data-plane rules.
     pub attachments: Vec<((Key, usize), Vec<ResolvedRule>)>,
-    /// (Gateway, Service) for every valid Service backend, per attachment.
+    /// (Gateway, Service) for every valid Service backend, per attachment (only when asked).
     pub services: Vec<(Key, Key)>,
 }
 
-/// Status, attachments and data-plane rules of one Route from its final plan.
+/// Status, attachments and data-plane rules of one Route from its final plan; `services`:
+/// whether to list the (Gateway, Service) pairs of [`RouteOutput::services`].
 pub(crate) fn finish_route(
     config: &Config,
     r: &route::RouteView<'_>,
     plan: &RoutePlan,
+    services: bool,
 ) -> RouteOutput {
     let mut out = RouteOutput {
         status: None,
@@ -552,7 +605,7 @@ pub(crate) fn finish_route(
     let first_problem = plan
         .resolved
         .iter()
-        .flatten()
+        .flat_map(|b| b.iter())
         .find_map(|b| b.invalid.clone());
     let dropped: Vec<String> = plan
         .rule_problems
@@ -564,8 +617,8 @@ pub(crate) fn finish_route(
         .resolved
         .iter()
         .zip(&plan.rule_problems)
-        .filter(|(_, p)| p.is_none())
-        .flat_map(|(b, _)| b)
+        .filter(|(_, p)| services && p.is_none())
+        .flat_map(|(b, _)| b.iter())
         .filter(|b| b.invalid.is_none() && b.group.is_empty() && b.kind == "Service")
         .map(|b| (b.namespace.clone(), b.name.clone()))
         .collect();
@@ -600,83 +653,99 @@ pub(crate) fn finish_route(
     out
 }
 
-/// The data-plane entries of one attached Route on one listener.
+/// The data-plane entries of one attached Route on one listener. The match, filter and backend
+/// payloads are shared (reference-counted) between the entries of one rule.
 fn rules_for(
     r: &route::RouteView<'_>,
-    resolved: &[Vec<ResolvedBackend>],
+    resolved: &[Arc<[ResolvedBackend]>],
     rule_problems: &[Option<Problem>],
     hostnames: &[String],
 ) -> Vec<ResolvedRule> {
-    let hosts: Vec<Option<String>> = if hostnames.is_empty() {
+    let hosts: Vec<Option<Arc<str>>> = if hostnames.is_empty() {
         vec![None]
     } else {
-        hostnames.iter().cloned().map(Some).collect()
+        hostnames
+            .iter()
+            .map(|h| Some(Arc::from(h.as_str())))
+            .collect()
     };
+    let created = snapshot::created(r.meta);
+    let route = Arc::new(r.id.clone());
+    let namespace: Arc<str> = Arc::from(r.id.namespace.as_str());
+    let name: Arc<str> = Arc::from(r.id.name.as_str());
     let mut out = Vec::new();
     for ((rule, backends), problem) in r.rules.iter().zip(resolved).zip(rule_problems) {
         if problem.is_some() {
             continue;
         }
-        let matches: Vec<(RuleMatch, precedence::PathKey, bool, usize, usize)> = match &rule.matches
-        {
-            route::Matches::Http(ms) => ms
-                .iter()
-                .map(|m| {
-                    (
-                        RuleMatch::Http(m.clone()),
-                        precedence::http_path_key(m),
-                        m.method.is_some(),
-                        m.headers.as_ref().map_or(0, Vec::len),
-                        m.query_params.as_ref().map_or(0, Vec::len),
-                    )
-                })
-                .collect(),
-            route::Matches::Grpc(ms) if !ms.is_empty() => ms
-                .iter()
-                .map(|m| {
-                    (
-                        RuleMatch::Grpc(m.clone()),
-                        precedence::grpc_path_key(m),
-                        false,
-                        m.headers.as_ref().map_or(0, Vec::len),
-                        0,
-                    )
-                })
-                .collect(),
-            route::Matches::Grpc(_) => vec![(
-                RuleMatch::Grpc(GRPCRouteMatch::default()),
-                precedence::PathKey::Grpc {
-                    service: 0,
-                    method: 0,
-                },
-                false,
-                0,
-                0,
-            )],
-            route::Matches::L4 => vec![(RuleMatch::L4, precedence::PathKey::Any, false, 0, 0)],
-        };
+        let matches: Vec<(Arc<RuleMatch>, precedence::PathKey, bool, usize, usize)> =
+            match &rule.matches {
+                route::Matches::Http(ms) => ms
+                    .iter()
+                    .map(|m| {
+                        (
+                            Arc::new(RuleMatch::Http(m.clone())),
+                            precedence::http_path_key(m),
+                            m.method.is_some(),
+                            m.headers.as_ref().map_or(0, Vec::len),
+                            m.query_params.as_ref().map_or(0, Vec::len),
+                        )
+                    })
+                    .collect(),
+                route::Matches::Grpc(ms) if !ms.is_empty() => ms
+                    .iter()
+                    .map(|m| {
+                        (
+                            Arc::new(RuleMatch::Grpc(m.clone())),
+                            precedence::grpc_path_key(m),
+                            false,
+                            m.headers.as_ref().map_or(0, Vec::len),
+                            0,
+                        )
+                    })
+                    .collect(),
+                route::Matches::Grpc(_) => vec![(
+                    Arc::new(RuleMatch::Grpc(GRPCRouteMatch::default())),
+                    precedence::PathKey::Grpc {
+                        service: 0,
+                        method: 0,
+                    },
+                    false,
+                    0,
+                    0,
+                )],
+                route::Matches::L4 => vec![(
+                    Arc::new(RuleMatch::L4),
+                    precedence::PathKey::Any,
+                    false,
+                    0,
+                    0,
+                )],
+            };
+        out.reserve(hosts.len() * matches.len());
+        let rule_name: Option<Arc<str>> = rule.name.map(Arc::from);
         for host in &hosts {
             for (match_index, (m, path, method, headers, query_params)) in
                 matches.iter().enumerate()
             {
                 out.push(ResolvedRule {
-                    route: r.id.clone(),
+                    route: Arc::clone(&route),
                     precedence: MatchSummary {
                         hostname: host.clone(),
                         path: path.clone(),
                         method: *method,
                         headers: *headers,
                         query_params: *query_params,
-                        created: snapshot::created(r.meta).cloned(),
-                        namespace: r.id.namespace.clone(),
-                        name: r.id.name.clone(),
+                        created: created.cloned(),
+                        namespace: Arc::clone(&namespace),
+                        name: Arc::clone(&name),
                         rule_index: rule.index,
                         match_index,
                     },
-                    rule_name: rule.name.map(String::from),
-                    matches: m.clone(),
-                    filters: rule.filters.clone(),
-                    backends: backends.clone(),
+                    rule_name: rule_name.clone(),
+                    matches: Arc::clone(m),
+                    filters: Arc::clone(&rule.filters),
+                    backends: Arc::clone(backends),
                 });
             }
         }
@@ -689,5 +758,5 @@ fn rules_for(
 pub(crate) struct RoutePlan {
     pub(crate) outcomes: Vec<attachment::ParentOutcome>,
     pub(crate) rule_problems: Vec<Option<Problem>>,
-    pub(crate) resolved: Vec<Vec<ResolvedBackend>>,
+    pub(crate) resolved: Vec<Arc<[ResolvedBackend]>>,
 }

@@ -71,7 +71,7 @@ fn listener_rules(out: &Resolution) -> Vec<String> {
         .rules
         .iter()
         .map(|r| {
-            let m = match &r.matches {
+            let m = match &*r.matches {
                 RuleMatch::Http(m) => m
                     .path
                     .as_ref()
@@ -381,7 +381,7 @@ spec:
 "#;
     let out = resolve(&snapshot(extra), &config());
     let b = &out.data_plane[0].listeners[0].rules[0].backends;
-    assert_eq!(b[0].endpoints, vec!["10.0.0.1".to_string()]);
+    assert_eq!(*b[0].endpoints, ["10.0.0.1".to_string()]);
     assert_eq!((b[0].weight, b[1].weight), (3, 1));
     assert_eq!(
         b[1].invalid.as_ref().map(|p| p.reason),
@@ -494,4 +494,64 @@ status:
         st.parents[0].controller_name.as_str(),
         "other.io/controller"
     );
+}
+
+/// spec: GatewayReasonAddressNotUsable / GatewayReasonUnsupportedAddress: an unsupported
+/// address type rejects the Gateway; a supported address the infrastructure cannot use leaves
+/// it accepted but not programmed; only usable addresses are reported in `status.addresses`.
+#[test]
+fn static_addresses_unsupported_unusable_usable() {
+    let gateway = |addresses: &str| {
+        format!(
+            r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: static, namespace: infra}}
+spec:
+  gatewayClassName: gc
+  addresses: {addresses}
+  listeners: [{{name: http, port: 8080, protocol: HTTP}}]
+"#
+        )
+    };
+    let config = config().with_usable_addresses(["127.0.0.1"]);
+    let gw = ObjectRef::new(ObjectKind::Gateway, "infra", "static");
+    let conditions = |addresses: &str| {
+        let out = resolve(&snapshot(&gateway(addresses)), &config);
+        let Some(ObjectStatus::Gateway(st)) = out.statuses.get(&gw) else {
+            panic!("no Gateway status")
+        };
+        let c = st.conditions.clone().unwrap_or_default();
+        let values: Vec<String> = st
+            .addresses
+            .iter()
+            .flatten()
+            .map(|a| a.value.clone())
+            .collect();
+        (
+            cond(&c, "Accepted").map(|(s, r)| format!("{s}/{r}")),
+            cond(&c, "Programmed").map(|(s, r)| format!("{s}/{r}")),
+            values,
+        )
+    };
+    let (a, _, _) = conditions(r#"[{type: example.com/fake, value: x}, {value: 127.0.0.1}]"#);
+    assert_eq!(a.as_deref(), Some("False/UnsupportedAddress"));
+    let (a, p, v) = conditions(r#"[{value: 127.0.0.2}, {value: 127.0.0.1}]"#);
+    assert_eq!(a.as_deref(), Some("True/Accepted"));
+    assert_eq!(p.as_deref(), Some("False/AddressNotUsable"));
+    assert_eq!(v, ["127.0.0.1"]);
+    let (a, p, v) = conditions(r#"[{value: 127.0.0.1}]"#);
+    assert_eq!(a.as_deref(), Some("True/Accepted"));
+    assert_eq!(p.as_deref(), Some("True/Programmed"));
+    assert_eq!(v, ["127.0.0.1"]);
+    // Without a restriction every address of a supported type is usable.
+    let out = resolve(
+        &snapshot(&gateway(r#"[{value: 127.0.0.2}]"#)),
+        &Config::new(CONTROLLER),
+    );
+    let Some(ObjectStatus::Gateway(st)) = out.statuses.get(&gw) else {
+        panic!("no Gateway status")
+    };
+    let c = st.conditions.clone().unwrap_or_default();
+    assert_eq!(cond(&c, "Programmed"), Some(("True", "Programmed")));
 }

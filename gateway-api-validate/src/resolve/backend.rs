@@ -13,6 +13,7 @@ use super::{Config, GROUP};
 use gateway_api_types::features::SupportedFeatureName as F;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::snapshot::{Key, ObjectKind, ObjectRef, Snapshot};
 
@@ -34,8 +35,8 @@ pub struct ResolvedBackend {
     /// What it is used for.
     pub role: BackendRole,
     /// Addresses of ready endpoints (from EndpointSlices; empty when none are known or ready,
-    /// which a data plane answers with 503).
-    pub endpoints: Vec<String>,
+    /// which a data plane answers with 503). Shared by every backend of the same Service.
+    pub endpoints: Arc<[String]>,
     /// Why it cannot be used (its share answers 500), `None` when valid.
     pub invalid: Option<Problem>,
 }
@@ -80,7 +81,7 @@ pub fn resolve_with(
         port: r.port,
         weight: b.weight,
         role: b.role,
-        endpoints: Vec::new(),
+        endpoints: Arc::from([]),
         invalid: None,
     };
     out.invalid = check(snapshot, config, route, &mut out, endpoints).err();
@@ -151,7 +152,7 @@ fn check(
         }
     }
     b.endpoints = match endpoints {
-        Some(index) => index.get(&key).cloned().unwrap_or_default(),
+        Some(index) => index.get(&key).cloned().unwrap_or_else(|| Arc::from([])),
         None => service_endpoints(snapshot, &b.namespace, &b.name),
     };
     Ok(())
@@ -159,29 +160,30 @@ fn check(
 
 /// Ready endpoint addresses per Service (namespace/name), sorted and deduplicated; Services
 /// without any are absent.
-pub type Endpoints = BTreeMap<Key, Vec<String>>;
+pub type Endpoints = BTreeMap<Key, Arc<[String]>>;
 
 /// The ready endpoint addresses of every Service, from all EndpointSlices at once.
 pub fn endpoint_index(snapshot: &Snapshot) -> Endpoints {
-    let mut out: Endpoints = BTreeMap::new();
+    let mut all: BTreeMap<Key, Vec<String>> = BTreeMap::new();
     for ((ns, _), s) in &snapshot.endpoint_slices {
         if let Some(svc) = &s.service {
-            out.entry((ns.clone(), svc.clone()))
+            all.entry((ns.clone(), svc.clone()))
                 .or_default()
                 .extend(s.ready_addresses.iter().cloned());
         }
     }
-    out.retain(|_, v| {
-        v.sort();
-        v.dedup();
-        !v.is_empty()
-    });
-    out
+    all.into_iter()
+        .filter_map(|(k, mut v)| {
+            v.sort();
+            v.dedup();
+            (!v.is_empty()).then(|| (k, Arc::from(v)))
+        })
+        .collect()
 }
 
 /// The ready endpoint addresses of one Service (sorted, deduplicated), from the EndpointSlices
 /// of its namespace labelled with its name.
-pub fn service_endpoints(snapshot: &Snapshot, namespace: &str, name: &str) -> Vec<String> {
+pub fn service_endpoints(snapshot: &Snapshot, namespace: &str, name: &str) -> Arc<[String]> {
     let mut v: Vec<String> = snapshot
         .endpoint_slices
         .range((namespace.to_string(), String::new())..)
@@ -191,7 +193,7 @@ pub fn service_endpoints(snapshot: &Snapshot, namespace: &str, name: &str) -> Ve
         .collect();
     v.sort();
     v.dedup();
-    v
+    Arc::from(v)
 }
 
 /// Whether a Route of `kind` can talk to a backend port with this `appProtocol`.

@@ -12,7 +12,7 @@ use gateway_api_types::v1::listenerset::ListenerEntry;
 
 use super::gatewayclass::{ClassState, parameters_exist};
 use gateway_api_types::features::SupportedFeatureName;
-use gateway_api_types::v1::gateway::FrontendValidationModeType;
+use gateway_api_types::v1::gateway::{FrontendValidationModeType, GatewayStatusAddress};
 
 use super::listener::{self, ListenerState, Problem, listener_set_allowed};
 use super::reference_grant::{RefEnd, permitted};
@@ -47,6 +47,11 @@ pub struct GatewayState {
     pub unresolved: Option<Problem>,
     /// Whether a frontend validation allows insecure fallback.
     pub insecure_frontend: bool,
+    /// `Programmed=False` reason of an accepted Gateway (`AddressNotUsable`).
+    pub not_programmed: Option<Problem>,
+    /// The requested static addresses the Gateway is given (`status.addresses`): those of a
+    /// supported type the infrastructure can use, as (type, value).
+    pub addresses: Vec<GatewayStatusAddress>,
 }
 
 impl GatewayState {
@@ -207,12 +212,13 @@ pub fn evaluate(
                 p.name
             ),
         ))
-    } else if let Some(a) = gw.spec.addresses.iter().flatten().find(|a| {
-        !matches!(
-            a.type_.as_ref().map_or("IPAddress", |t| t.as_str()),
-            "IPAddress" | "Hostname"
-        )
-    }) {
+    } else if let Some(a) = gw
+        .spec
+        .addresses
+        .iter()
+        .flatten()
+        .find(|a| !address_type_supported(a))
+    {
         Some(Problem::new(
             "UnsupportedAddress",
             format!(
@@ -241,15 +247,63 @@ pub fn evaluate(
             .filter_map(|t| t.validation.as_ref())
             .any(|v| v.mode == Some(FrontendValidationModeType::AllowInsecureFallback))
     });
+    // spec: GatewayReasonAddressNotUsable: a requested static address the infrastructure
+    // cannot use leaves the (accepted) Gateway unprogrammed; the usable ones are assigned.
+    let usable = |v: &str| {
+        config
+            .usable_addresses
+            .as_ref()
+            .is_none_or(|set| set.contains(v))
+    };
+    let requested = gw
+        .spec
+        .addresses
+        .iter()
+        .flatten()
+        .filter(|a| address_type_supported(a));
+    let not_programmed = if rejected.is_some() {
+        None
+    } else {
+        requested
+            .clone()
+            .filter_map(|a| a.value.as_deref())
+            .find(|v| !usable(v))
+            .map(|v| {
+                Problem::new(
+                    "AddressNotUsable",
+                    format!("spec.addresses: address {v} cannot be used by the infrastructure; remove it or request another"),
+                )
+            })
+    };
+    let addresses = requested
+        .filter_map(|a| {
+            let v = a.value.as_deref()?;
+            usable(v).then(|| GatewayStatusAddress {
+                type_: a.type_.clone(),
+                value: v.to_string(),
+            })
+        })
+        .collect();
     GatewayState {
         key: key.clone(),
         rejected,
+        not_programmed,
+        addresses,
         listeners_not_valid,
         listeners,
         listener_sets: set_states,
         unresolved,
         insecure_frontend,
     }
+}
+
+/// Whether an address type is supported: `IPAddress` (the default) and `Hostname`.
+/// spec: GatewayReasonUnsupportedAddress.
+fn address_type_supported(a: &gateway_api_types::v1::gateway::GatewaySpecAddress) -> bool {
+    matches!(
+        a.type_.as_ref().map_or("IPAddress", |t| t.as_str()),
+        "IPAddress" | "Hostname"
+    )
 }
 
 /// Checks `spec.tls.backend.clientCertificateRef`. spec: `GatewayBackendTLS`

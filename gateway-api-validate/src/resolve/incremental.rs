@@ -614,7 +614,7 @@ impl IncrementalResolver {
                         && cleared.insert(l)
                         && let Some(rules) = listener_rules(out, l)
                     {
-                        rules.retain(|r| &r.route != id);
+                        rules.retain(|r| *r.route != *id);
                     }
                 }
                 for (g, s) in &old_services {
@@ -650,7 +650,7 @@ impl IncrementalResolver {
                 }
             }
             attachment::remove_losers(&mut plan.outcomes, &lost);
-            let result = finish_route(config, &view, &plan);
+            let result = finish_route(config, &view, &plan, true);
             if let Some(st) = result.status {
                 out.statuses.insert(id.clone(), st);
             }

@@ -15,6 +15,7 @@
 //! other Routes without one and sorts after every Route that has one (its age is unknown).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use gateway_api_types::conditions::Time;
 use gateway_api_types::v1::grpcroute::GRPCRouteMatch;
@@ -62,7 +63,7 @@ impl PathKey {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MatchSummary {
     /// The intersected hostname this entry serves (`None` = any hostname).
-    pub hostname: Option<String>,
+    pub hostname: Option<Arc<str>>,
     /// Path (or gRPC method) selector.
     pub path: PathKey,
     /// Whether a method is matched.
@@ -74,19 +75,30 @@ pub struct MatchSummary {
     /// The Route's `metadata.creationTimestamp`.
     pub created: Option<Time>,
     /// The Route's namespace.
-    pub namespace: String,
+    pub namespace: Arc<str>,
     /// The Route's name.
-    pub name: String,
+    pub name: Arc<str>,
     /// Index of the rule in the Route.
     pub rule_index: usize,
     /// Index of the match in the rule.
     pub match_index: usize,
 }
 
+/// [`host_rank`] without the name: what sorting can compute once per entry.
+pub(crate) type HostClass = (u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>);
+
+/// The [`HostClass`] of a hostname.
+pub(crate) fn host_class(h: &Option<Arc<str>>) -> HostClass {
+    let (c, l, n, _) = host_rank(h);
+    (c, l, n)
+}
+
 /// Host specificity: exact hostnames first, then wildcards with more labels, then "any"; ties
 /// broken by the longer, then the alphabetically first name (only for a total order: entries
 /// with different hostnames never compete for a request).
-fn host_rank(h: &Option<String>) -> (u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, &str) {
+fn host_rank(
+    h: &Option<Arc<str>>,
+) -> (u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>, &str) {
     use std::cmp::Reverse as R;
     match h {
         Some(h) if !h.starts_with('*') => (0, R(labels(h)), R(h.len()), h),

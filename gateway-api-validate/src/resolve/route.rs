@@ -2,6 +2,9 @@
 //! hostnames, rules, matches, filters and backend references — what attachment, backend
 //! resolution and precedence need, without caring which kind a Route is.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use gateway_api_types::shared::{BackendObjectReference, ParentReference, RouteStatus};
 use gateway_api_types::v1::grpcroute::{GRPCRouteFilter, GRPCRouteMatch};
 use gateway_api_types::v1::httproute::{
@@ -33,13 +36,13 @@ pub struct BackendUse<'a> {
     pub role: BackendRole,
 }
 
-/// The matches of a rule.
+/// The matches of a rule, borrowed from the Route when it has any.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Matches {
+pub enum Matches<'a> {
     /// HTTPRoute matches (the CRD default `PathPrefix /` when none is given).
-    Http(Vec<HTTPRouteMatch>),
+    Http(Cow<'a, [HTTPRouteMatch]>),
     /// GRPCRoute matches (empty = match everything).
-    Grpc(Vec<GRPCRouteMatch>),
+    Grpc(&'a [GRPCRouteMatch]),
     /// TLS, TCP and UDP Routes match on the listener only.
     L4,
 }
@@ -63,9 +66,9 @@ pub struct RuleView<'a> {
     /// `name`, if any.
     pub name: Option<&'a str>,
     /// Its matches.
-    pub matches: Matches,
-    /// Its filters.
-    pub filters: Filters,
+    pub matches: Matches<'a>,
+    /// Its filters (shared with the data-plane rules built from it).
+    pub filters: Arc<Filters>,
     /// Backend references (rule backends first, then filter backends).
     pub backends: Vec<BackendUse<'a>>,
     /// Filters set on the rule's backendRefs (HTTPRoute only).
@@ -205,14 +208,14 @@ fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) 
                     ));
                 }
                 let matches = match rule.matches.as_deref() {
-                    Some(m) if !m.is_empty() => m.to_vec(),
-                    _ => vec![default_http_match()],
+                    Some(m) if !m.is_empty() => Cow::Borrowed(m),
+                    _ => Cow::Owned(vec![default_http_match()]),
                 };
                 RuleView {
                     index,
                     name: rule.name.as_deref(),
                     matches: Matches::Http(matches),
-                    filters: Filters::Http(filters.to_vec()),
+                    filters: Arc::new(Filters::Http(filters.to_vec())),
                     backends,
                     backend_filters: brefs
                         .iter()
@@ -260,8 +263,8 @@ fn grpc_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::GRPCRoute) 
                 RuleView {
                     index,
                     name: rule.name.as_deref(),
-                    matches: Matches::Grpc(rule.matches.clone().unwrap_or_default()),
-                    filters: Filters::Grpc(filters.to_vec()),
+                    matches: Matches::Grpc(rule.matches.as_deref().unwrap_or_default()),
+                    filters: Arc::new(Filters::Grpc(filters.to_vec())),
                     backends,
                     backend_filters: Vec::new(),
                 }
@@ -293,7 +296,7 @@ macro_rules! l4_view {
                         index,
                         name: rule.name.as_deref(),
                         matches: Matches::L4,
-                        filters: Filters::None,
+                        filters: Arc::new(Filters::None),
                         backend_filters: Vec::new(),
                         backends: rule
                             .backend_refs

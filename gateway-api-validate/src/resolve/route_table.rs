@@ -172,10 +172,10 @@ fn listener(l: &ResolvedListener) -> Listener<Filter, ResolvedBackend> {
     let mut out = Listener::new(l.name.clone(), port, l.hostname.as_deref());
     let mut routes: BTreeMap<&ObjectRef, RouteEntries<'_>> = BTreeMap::new();
     for r in &l.rules {
-        if matches!(r.matches, RuleMatch::L4) {
+        if matches!(*r.matches, RuleMatch::L4) {
             continue;
         }
-        let entry = routes.entry(&r.route).or_insert_with(|| RouteEntries {
+        let entry = routes.entry(&*r.route).or_insert_with(|| RouteEntries {
             hostnames: BTreeSet::new(),
             created: created(r),
             rules: BTreeMap::new(),

@@ -87,7 +87,7 @@ fn http_match_problem(m: &HTTPRouteMatch) -> Option<Problem> {
 /// Why a rule cannot be served, or `None` when it can.
 pub fn problem(rule: &RuleView<'_>, config: &Config) -> Option<Problem> {
     let backend_filters = &rule.backend_filters;
-    match (&rule.matches, &rule.filters) {
+    match (&rule.matches, &*rule.filters) {
         (Matches::Http(ms), Filters::Http(fs)) => {
             // spec: RouteReasonIncompatibleFilters (URLRewrite with RequestRedirect).
             let has = |t: HTTPRouteFilterType| fs.iter().any(|f| f.type_ == t);

@@ -9,7 +9,7 @@ use gateway_api_types::conditions::{Condition, Time};
 use gateway_api_types::features::SupportedFeatureName;
 use gateway_api_types::policy::{PolicyAncestorStatus, PolicyStatus};
 use gateway_api_types::shared::{GatewayController, RouteParentStatus, RouteStatus};
-use gateway_api_types::v1::gateway::{GatewayStatus, GatewayStatusAddress, ListenerStatus};
+use gateway_api_types::v1::gateway::{GatewayStatus, ListenerStatus};
 use gateway_api_types::v1::gatewayclass::{GatewayClassStatus, SupportedFeature};
 use gateway_api_types::v1::listenerset::{ListenerEntryStatus, ListenerSetStatus};
 
@@ -273,8 +273,8 @@ pub(crate) fn gateway_status(
             now,
         ),
     };
-    let programmed = match &g.rejected {
-        None => condition(
+    let programmed = match (&g.rejected, &g.not_programmed) {
+        (None, None) => condition(
             "Programmed",
             true,
             "Programmed",
@@ -282,7 +282,8 @@ pub(crate) fn gateway_status(
             generation,
             now,
         ),
-        Some(p) => condition("Programmed", false, "Invalid", &p.message, generation, now),
+        (Some(p), _) => condition("Programmed", false, "Invalid", &p.message, generation, now),
+        (None, Some(p)) => condition("Programmed", false, p.reason, &p.message, generation, now),
     };
     let refs = match &g.unresolved {
         None => condition(
@@ -330,24 +331,13 @@ pub(crate) fn gateway_status(
             }
         })
         .collect();
-    let addresses: Vec<GatewayStatusAddress> = gw
-        .spec
-        .addresses
-        .iter()
-        .flatten()
-        .filter_map(|a| {
-            Some(GatewayStatusAddress {
-                type_: a.type_.clone(),
-                value: a.value.clone()?,
-            })
-        })
-        .collect();
-    // Requested addresses are reported as given; without any, the addresses already written
-    // (assigned by the infrastructure) are kept.
-    let addresses = if addresses.is_empty() {
+    // Requested addresses the infrastructure can use are reported; without any (no request,
+    // or requests without a value), the addresses already written (assigned by the
+    // infrastructure) are kept.
+    let addresses = if g.addresses.is_empty() {
         old.and_then(|s| s.addresses.clone())
     } else {
-        Some(addresses)
+        Some(g.addresses.clone())
     };
     GatewayStatus {
         addresses,
