@@ -284,7 +284,7 @@ fn resolved_routes(resolution: &Resolution) -> Value {
                         "listener": l.name,
                         "port": l.port,
                         "route": format!("{} {}/{}", r.route.kind.as_str(), r.route.namespace, r.route.name),
-                        "hostname": r.precedence.hostname,
+                        "hostname": r.precedence.hostname.as_deref(),
                         "rule": r.precedence.rule_index,
                         "match": r.precedence.match_index,
                         "backends": r.backends.iter().map(|b| serde_json::json!({
