@@ -242,8 +242,9 @@ fn objects(sources: &[(String, String)]) -> Result<Vec<GatewayObject>, ExplainEr
     }
 }
 
-/// The controller to resolve for: the given one, or the only one the GatewayClasses name.
-fn controller_name(snapshot: &Snapshot, given: Option<&str>) -> Result<String, ExplainError> {
+/// The controller to resolve for: the given one, or the only one the GatewayClasses name
+/// (`Err` explains why there is none).
+pub(crate) fn sole_controller(snapshot: &Snapshot, given: Option<&str>) -> Result<String, String> {
     if let Some(c) = given {
         return Ok(c.to_owned());
     }
@@ -255,13 +256,13 @@ fn controller_name(snapshot: &Snapshot, given: Option<&str>) -> Result<String, E
     let mut it = names.iter();
     match (it.next(), it.next()) {
         (Some(one), None) => Ok((*one).to_owned()),
-        (None, _) => Err(ExplainError::Usage(
-            "the configuration has no GatewayClass: pass --controller-name".to_owned(),
-        )),
-        _ => Err(ExplainError::Usage(format!(
+        (None, _) => {
+            Err("the configuration has no GatewayClass: pass --controller-name".to_owned())
+        }
+        _ => Err(format!(
             "the GatewayClasses name several controllers ({}): pass --controller-name",
             names.into_iter().collect::<Vec<_>>().join(", ")
-        ))),
+        )),
     }
 }
 
@@ -298,7 +299,8 @@ pub fn explain_sources(
     let objects = objects(sources)?;
     let snapshot =
         Snapshot::from_objects(&objects).map_err(|e| ExplainError::Config(e.to_string()))?;
-    let controller = controller_name(&snapshot, options.controller_name.as_deref())?;
+    let controller = sole_controller(&snapshot, options.controller_name.as_deref())
+        .map_err(ExplainError::Usage)?;
     let config = Config::new(controller).with_features(all_features());
     let resolution = resolve(&snapshot, &config);
     let gateways: Vec<&ResolvedGateway> = match options.gateway.as_deref() {

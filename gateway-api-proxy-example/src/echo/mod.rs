@@ -64,6 +64,7 @@ mod duration;
 mod grpc;
 mod http;
 mod ws;
+pub(crate) use ws::base64;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;

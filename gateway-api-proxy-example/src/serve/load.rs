@@ -162,28 +162,6 @@ pub fn features(channel: Channel) -> Vec<SupportedFeatureName> {
     .collect()
 }
 
-fn controller_name(snapshot: &Snapshot, given: Option<&str>) -> Result<String, ConfigError> {
-    if let Some(c) = given {
-        return Ok(c.to_owned());
-    }
-    let names: BTreeSet<&str> = snapshot
-        .gateway_classes
-        .values()
-        .map(|c| c.spec.controller_name.as_str())
-        .collect();
-    let mut it = names.iter();
-    match (it.next(), it.next()) {
-        (Some(one), None) => Ok((*one).to_owned()),
-        (None, _) => Err(ConfigError::Controller(
-            "the configuration has no GatewayClass: pass --controller-name".to_owned(),
-        )),
-        _ => Err(ConfigError::Controller(format!(
-            "the GatewayClasses name several controllers ({}): pass --controller-name",
-            names.into_iter().collect::<Vec<_>>().join(", ")
-        ))),
-    }
-}
-
 /// Loads a configuration from `(name, text)` sources plus in-memory objects.
 pub fn load(
     sources: &[(String, String)],
@@ -196,7 +174,8 @@ pub fn load(
     objects.extend(extra.iter().cloned());
     let snapshot =
         Snapshot::from_objects(&objects).map_err(|e| ConfigError::Snapshot(e.to_string()))?;
-    let controller = controller_name(&snapshot, controller)?;
+    let controller =
+        crate::explain::sole_controller(&snapshot, controller).map_err(ConfigError::Controller)?;
     let config = Config::new(controller).with_features(features(channel));
     let resolution = resolve(&snapshot, &config);
 
