@@ -1,5 +1,6 @@
 //! The request path: lookup, filters, backend pick, forwarding.
 
+use crate::grpc::{self, Code};
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -39,16 +40,6 @@ fn full(b: impl Into<Bytes>) -> Body {
 
 fn incoming(b: Incoming) -> Body {
     b.map_err(|e| -> BoxError { Box::new(e) }).boxed_unsync()
-}
-
-/// gRPC status codes the proxy itself answers with.
-mod grpc_status {
-    /// `UNIMPLEMENTED`: no GRPCRoute (or HTTPRoute) matches.
-    pub const UNIMPLEMENTED: u8 = 12;
-    /// `UNAVAILABLE`: the backend cannot be used or reached.
-    pub const UNAVAILABLE: u8 = 14;
-    /// `DEADLINE_EXCEEDED`.
-    pub const DEADLINE_EXCEEDED: u8 = 4;
 }
 
 /// Pooled upstream clients.
@@ -255,22 +246,22 @@ fn is_grpc(headers: &HeaderMap) -> bool {
 /// gRPC status matching the HTTP status.
 fn local(status: StatusCode, grpc: bool) -> Response<Body> {
     if grpc {
+        // No route: UNIMPLEMENTED; timeout: DEADLINE_EXCEEDED; backend unusable or
+        // unreachable: UNAVAILABLE.
         let code = match status {
-            StatusCode::NOT_FOUND => grpc_status::UNIMPLEMENTED,
-            StatusCode::GATEWAY_TIMEOUT => grpc_status::DEADLINE_EXCEEDED,
-            _ => grpc_status::UNAVAILABLE,
+            StatusCode::NOT_FOUND => Code::Unimplemented,
+            StatusCode::GATEWAY_TIMEOUT => Code::DeadlineExceeded,
+            _ => Code::Unavailable,
         };
         let mut r = Response::new(empty());
         r.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/grpc"),
+            HeaderValue::from_static(grpc::CONTENT_TYPE),
         );
-        r.headers_mut()
-            .insert("grpc-status", HeaderValue::from(u16::from(code)));
-        r.headers_mut().insert(
-            "grpc-message",
-            HeaderValue::from_str(status.canonical_reason().unwrap_or("error"))
-                .unwrap_or(HeaderValue::from_static("error")),
+        grpc::put_status(
+            r.headers_mut(),
+            code,
+            status.canonical_reason().unwrap_or("error"),
         );
         return r;
     }
