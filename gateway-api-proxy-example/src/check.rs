@@ -299,10 +299,22 @@ fn controller_name(
 
 /// Every feature of `channel` except the mesh ones.
 fn features(channel: Channel) -> Vec<SupportedFeatureName> {
-    FeatureKind::ALL
-        .iter()
-        .filter(|k| **k != FeatureKind::Mesh)
-        .flat_map(|k| all_features_of(*k))
+    channel_features(
+        FeatureKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| *k != FeatureKind::Mesh),
+        channel,
+    )
+}
+
+/// The features of `kinds` that exist in `channel` (the experimental channel has them all).
+pub(crate) fn channel_features(
+    kinds: impl Iterator<Item = FeatureKind>,
+    channel: Channel,
+) -> Vec<SupportedFeatureName> {
+    kinds
+        .flat_map(all_features_of)
         .filter(|f| channel == Channel::Experimental || f.channel == Channel::Standard)
         .map(|f| f.name.clone())
         .collect()

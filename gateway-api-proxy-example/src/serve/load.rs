@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use gateway_api_types::document::parse_value;
-use gateway_api_types::features::{FeatureKind, SupportedFeatureName, all_features_of};
+use gateway_api_types::features::{FeatureKind, SupportedFeatureName};
 use gateway_api_types::{Channel, GatewayObject, parse_documents};
 use gateway_api_validate::resolve::{Config, Key, Resolution, Snapshot, resolve};
 use gateway_api_validate::validate_manifest;
@@ -149,17 +149,16 @@ pub fn objects(
 /// The features the proxy implements: every Gateway, ReferenceGrant, HTTPRoute and GRPCRoute
 /// feature of the channel.
 pub fn features(channel: Channel) -> Vec<SupportedFeatureName> {
-    [
-        FeatureKind::Gateway,
-        FeatureKind::ReferenceGrant,
-        FeatureKind::HTTPRoute,
-        FeatureKind::GRPCRoute,
-    ]
-    .iter()
-    .flat_map(|k| all_features_of(*k))
-    .filter(|f| channel == Channel::Experimental || f.channel == Channel::Standard)
-    .map(|f| f.name.clone())
-    .collect()
+    crate::check::channel_features(
+        [
+            FeatureKind::Gateway,
+            FeatureKind::ReferenceGrant,
+            FeatureKind::HTTPRoute,
+            FeatureKind::GRPCRoute,
+        ]
+        .into_iter(),
+        channel,
+    )
 }
 
 /// Loads a configuration from `(name, text)` sources plus in-memory objects.
