@@ -185,3 +185,42 @@ async fn a_broken_configuration_at_start_names_file_object_and_field() {
     assert!(err.contains("HTTPRoute default/r"), "{err}");
     assert!(err.contains("spec.rules[0].matches[0].path"), "{err}");
 }
+
+/// A watched file written just before start ages out of the watcher's "recently modified"
+/// window (where contents are compared too) while nothing changes: no reload may follow
+/// (it used to: a spurious reload of the whole configuration, seconds of CPU with large
+/// tables, right when traffic starts).
+#[tokio::test]
+async fn an_unchanged_file_is_not_reloaded_when_it_ages() {
+    let v1 = echo("v1").await;
+    let dir = temp_dir("ageing");
+    std::fs::write(
+        dir.join("config.yaml"),
+        gateway_yaml("") + &route("/a", "svc-v1", "ra"),
+    )
+    .unwrap();
+    let mut options = ServeOptions::new(
+        ConfigSource::Paths(vec![dir.clone()]),
+        Bind::PerGateway {
+            ip: "127.0.0.1".parse().unwrap(),
+        },
+    );
+    options.extra_objects = objects(&service_yaml("default", "svc-v1", 80, &[v1.addr], false));
+    options.watch = Some(Duration::from_millis(20));
+    let proxy = Proxy::start(options).await.unwrap();
+    let addr = proxy.address_of("default", "gw", 80).unwrap();
+    assert_eq!(get(addr, "x", "/a", &[]).await.status, 200);
+    // Past the two-second window, with many polls on either side of it.
+    tokio::time::sleep(Duration::from_millis(3_000)).await;
+    assert_eq!(proxy.generation(), 1, "nothing changed, nothing to reload");
+    // A real change is still seen.
+    std::fs::write(
+        dir.join("config.yaml"),
+        gateway_yaml("") + &route("/b", "svc-v1", "rb"),
+    )
+    .unwrap();
+    wait_for("the reload", || proxy.generation() == 2).await;
+    assert_eq!(get(addr, "x", "/b", &[]).await.status, 200);
+    proxy.shutdown().await;
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -30,6 +30,7 @@
 //! ```
 
 pub mod admin;
+mod changes;
 pub mod filters;
 pub mod load;
 mod proxy;
@@ -336,7 +337,9 @@ impl Proxy {
     /// is an error naming the file, object and field.
     pub async fn start(options: ServeOptions) -> Result<Proxy, ServeError> {
         // Taken before reading, so a change made while loading is seen by the watcher.
-        let initial_print = options.watch.map(|_| fingerprint(&options.sources));
+        let initial_print = options
+            .watch
+            .map(|_| changes::Fingerprint::of(&options.sources, changes::RECENT));
         let (state, sockets) = load_state(&options, 1).map_err(|e| match e {
             ReloadError::Input(e) => ServeError::Input(e),
             ReloadError::Config(e) => ServeError::Config(e),
@@ -398,8 +401,8 @@ impl Proxy {
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .sources
                         .clone();
-                    let print = fingerprint(&sources);
-                    if last.is_some() && last != Some(print) {
+                    let print = changes::Fingerprint::of(&sources, changes::RECENT);
+                    if last.as_ref().is_some_and(|l| print.changed_since(l)) {
                         match reload_shared(&shared, &bound).await {
                             Ok(g) => tracing::info!(generation = g, "configuration reloaded"),
                             Err(e) => tracing::warn!(error = %e, "configuration refused; the previous one keeps serving"),
@@ -515,55 +518,6 @@ impl Drop for Proxy {
             }
         }
     }
-}
-
-/// A fingerprint of the sources: for files, their paths, sizes and modification times (cheap
-/// enough to poll often), plus the contents of files modified in the last two seconds (so two
-/// writes within one timestamp tick are still seen); for inline sources, their text.
-fn fingerprint(sources: &ConfigSource) -> u64 {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    fn walk(p: &std::path::Path, h: &mut DefaultHasher, depth: usize) {
-        let Ok(meta) = std::fs::metadata(p) else {
-            (p, "missing").hash(h);
-            return;
-        };
-        if meta.is_dir() {
-            if depth > 32 {
-                return;
-            }
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
-                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-                .unwrap_or_default();
-            entries.sort();
-            for e in entries {
-                let is_manifest = e
-                    .extension()
-                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json");
-                if e.is_dir() || is_manifest {
-                    walk(&e, h, depth + 1);
-                }
-            }
-            return;
-        }
-        let modified = meta.modified().ok();
-        (p, meta.len(), modified).hash(h);
-        let recent = modified
-            .and_then(|m| m.elapsed().ok())
-            .is_none_or(|age| age < Duration::from_secs(2));
-        if recent && let Ok(bytes) = std::fs::read(p) {
-            bytes.hash(h);
-        }
-    }
-    let mut h = DefaultHasher::new();
-    match sources {
-        ConfigSource::Paths(paths) => {
-            for p in paths {
-                walk(p, &mut h, 0);
-            }
-        }
-        ConfigSource::Inline(v) => v.hash(&mut h),
-    }
-    h.finish()
 }
 
 async fn reload_shared(
