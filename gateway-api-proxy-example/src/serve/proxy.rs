@@ -1,7 +1,7 @@
 //! The request path: lookup, filters, backend pick, forwarding.
 
 use crate::grpc::{self, Code};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -45,8 +45,9 @@ fn incoming(b: Incoming) -> Body {
 /// Pooled upstream clients.
 /// An HTTP/1.1 connection to an endpoint.
 type H1Sender = hyper::client::conn::http1::SendRequest<Body>;
-/// Idle HTTP/1.1 connections per endpoint.
-type H1Idle = Arc<Mutex<HashMap<SocketAddr, Vec<H1Sender>>>>;
+/// Idle HTTP/1.1 connections per endpoint (ordered map: with a few endpoints, some
+/// comparisons cost less than hashing a socket address with SipHash).
+type H1Idle = Arc<Mutex<BTreeMap<SocketAddr, Vec<H1Sender>>>>;
 /// Idle connections kept per endpoint.
 const MAX_IDLE_PER_ENDPOINT: usize = 256;
 
@@ -82,7 +83,7 @@ impl Upstream {
             .build(connector);
         Self {
             http1,
-            h1_idle: Arc::new(Mutex::new(HashMap::new())),
+            h1_idle: Arc::new(Mutex::new(BTreeMap::new())),
             h2: Mutex::new(HashMap::new()),
             failover: Failover::default(),
             connect_timeout: limits.connect_timeout,
@@ -192,12 +193,14 @@ impl Upstream {
         } else {
             *req.version_mut() = Version::HTTP_11;
             // A connection to one endpoint sends the origin form.
-            let pq = req
-                .uri()
-                .path_and_query()
-                .cloned()
-                .unwrap_or_else(|| PathAndQuery::from_static("/"));
-            *req.uri_mut() = Uri::from(pq);
+            if req.uri().authority().is_some() {
+                let pq = req
+                    .uri()
+                    .path_and_query()
+                    .cloned()
+                    .unwrap_or_else(|| PathAndQuery::from_static("/"));
+                *req.uri_mut() = Uri::from(pq);
+            }
             let mut sender = self.h1_checkout(addr).await?;
             let resp = sender
                 .send_request(req)
@@ -278,46 +281,75 @@ fn local(status: StatusCode, grpc: bool) -> Response<Body> {
     r
 }
 
-/// Whether `name` describes one connection only (RFC 9110 section 7.6.1) and is never
-/// forwarded.
-fn is_hop_by_hop(name: &HeaderName) -> bool {
-    name == header::CONNECTION
-        || name == header::TE
-        || name == header::TRANSFER_ENCODING
-        || name == header::UPGRADE
-        || name == header::PROXY_AUTHORIZATION
-        || name == header::PROXY_AUTHENTICATE
-        || name == header::TRAILER
-        || name.as_str() == "keep-alive"
-        || name.as_str() == "proxy-connection"
+/// The headers that describe one connection only (RFC 9110 section 7.6.1) and are never
+/// forwarded, in the order of [`hop_by_hop_index`].
+static HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    header::TE,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHORIZATION,
+    header::PROXY_AUTHENTICATE,
+    header::TRAILER,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+];
+
+/// Position of `name` in [`HOP_BY_HOP`]: one string match (length, then bytes) per header
+/// instead of nine comparisons.
+fn hop_by_hop_index(name: &HeaderName) -> Option<usize> {
+    Some(match name.as_str() {
+        "connection" => 0,
+        "te" => 1,
+        "transfer-encoding" => 2,
+        "upgrade" => 3,
+        "proxy-authorization" => 4,
+        "proxy-authenticate" => 5,
+        "trailer" => 6,
+        "keep-alive" => 7,
+        "proxy-connection" => 8,
+        _ => return None,
+    })
 }
 
 /// Removes the hop-by-hop headers and those named in `Connection`; `TE: trailers` is kept
-/// when `keep_te_trailers` (gRPC needs it). One pass over the names when there is nothing
-/// to remove (the usual case).
+/// when `keep_te_trailers` (gRPC needs it). One pass over the names finds which are present
+/// (usually none, or `Connection: keep-alive` alone).
 fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te_trailers: bool) {
-    if !headers.keys().any(is_hop_by_hop) {
+    let mut present = 0u16;
+    for name in headers.keys() {
+        if let Some(i) = hop_by_hop_index(name) {
+            present |= 1 << i;
+        }
+    }
+    if present == 0 {
         return;
     }
-    // Names listed in `Connection`, other than the usual tokens (`close`, `keep-alive`,
-    // `upgrade`: options, or headers removed below anyway).
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|t| {
-            !t.eq_ignore_ascii_case("close")
-                && !t.eq_ignore_ascii_case("keep-alive")
-                && !t.eq_ignore_ascii_case("upgrade")
-        })
-        .filter_map(|n| HeaderName::from_bytes(n.as_bytes()).ok())
-        .collect();
-    for n in named {
-        headers.remove(n);
+    if present & 1 != 0 {
+        // Names listed in `Connection`, other than the usual tokens (`close`, `keep-alive`,
+        // `upgrade`: options, or headers removed below anyway).
+        let mut named: Vec<HeaderName> = Vec::new();
+        for value in headers.get_all(header::CONNECTION) {
+            for token in value.as_bytes().split(|b| *b == b',') {
+                let token = token.trim_ascii();
+                if token.is_empty()
+                    || token.eq_ignore_ascii_case(b"keep-alive")
+                    || token.eq_ignore_ascii_case(b"close")
+                    || token.eq_ignore_ascii_case(b"upgrade")
+                {
+                    continue;
+                }
+                if let Ok(n) = HeaderName::from_bytes(token) {
+                    named.push(n);
+                }
+            }
+        }
+        for n in named {
+            headers.remove(n);
+        }
     }
     let te_trailers = keep_te_trailers
+        && present & (1 << 1) != 0
         && headers
             .get(header::TE)
             .and_then(|v| v.to_str().ok())
@@ -325,15 +357,10 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, keep_te_trailers: bool) {
                 v.split(',')
                     .any(|t| t.trim().eq_ignore_ascii_case("trailers"))
             });
-    let mut present: [Option<HeaderName>; 9] = Default::default();
-    for (slot, name) in present
-        .iter_mut()
-        .zip(headers.keys().filter(|n| is_hop_by_hop(n)))
-    {
-        *slot = Some(name.clone());
-    }
-    for n in present.into_iter().flatten() {
-        headers.remove(n);
+    for (i, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            headers.remove(name);
+        }
     }
     if te_trailers {
         headers.insert(header::TE, HeaderValue::from_static("trailers"));
@@ -546,8 +573,15 @@ async fn route(
         (None, _) => parts.uri.path_and_query().cloned(),
     }
     .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    // The authority sent on: the rewritten host, else the request's (URI, else Host).
+    // The authority sent on: the rewritten host, else the request's (URI, else Host). Only
+    // parsed when something uses it: a Host header to set, or an h2c request (`:authority`).
+    let needs_authority = new_host.is_some()
+        || backend.h2c
+        || grpc
+        || !mirrors.is_empty()
+        || !parts.headers.contains_key(header::HOST);
     let out_authority = match &new_host {
+        _ if !needs_authority => None,
         Some(h) => Authority::try_from(h.as_str()).ok(),
         None => parts.uri.authority().cloned().or_else(|| {
             parts
@@ -729,10 +763,11 @@ struct Head {
 }
 
 impl Head {
-    /// The request for endpoint `endpoint`. HTTP/1.1 upstreams connect to the URI's authority
-    /// (the endpoint) and keep the Host header; h2c upstreams take `:authority` from the URI,
-    /// so it carries the original authority (the connection is made to the endpoint
-    /// regardless). `last`: no other attempt follows, the headers are moved, not copied.
+    /// The request for endpoint `endpoint`. HTTP/1.1 upstreams keep the Host header and get
+    /// the origin form (upgrades, sent through the pooled client, the endpoint as the URI's
+    /// authority); h2c upstreams take `:authority` from the URI, so it carries the original
+    /// authority (the connection is made to the endpoint regardless). `last`: no other
+    /// attempt follows, the headers are moved, not copied.
     fn request_to(
         &mut self,
         endpoint: &Authority,
@@ -740,6 +775,18 @@ impl Head {
         body: Body,
         last: bool,
     ) -> Option<Request<Body>> {
+        let mut req = Request::new(body);
+        *req.method_mut() = self.method.clone();
+        *req.headers_mut() = if last {
+            std::mem::take(&mut self.headers)
+        } else {
+            self.headers.clone()
+        };
+        if !h2 && !self.upgrade {
+            // A pooled HTTP/1.1 connection to the endpoint: the origin form is all it sends.
+            *req.uri_mut() = Uri::from(self.path_and_query.clone());
+            return Some(req);
+        }
         let mut uri = http::uri::Parts::default();
         uri.scheme = Some(http::uri::Scheme::HTTP);
         uri.authority = Some(if h2 {
@@ -748,14 +795,7 @@ impl Head {
             endpoint.clone()
         });
         uri.path_and_query = Some(self.path_and_query.clone());
-        let mut req = Request::new(body);
-        *req.method_mut() = self.method.clone();
         *req.uri_mut() = Uri::from_parts(uri).ok()?;
-        *req.headers_mut() = if last {
-            std::mem::take(&mut self.headers)
-        } else {
-            self.headers.clone()
-        };
         Some(req)
     }
 }
@@ -1062,6 +1102,24 @@ mod tests {
         h.append("x-a", HeaderValue::from_static("1"));
         strip_hop_by_hop(&mut h, false);
         assert_eq!(h.len(), 1);
+    }
+
+    #[test]
+    fn every_hop_by_hop_header_is_found_and_removed() {
+        for (i, name) in HOP_BY_HOP.iter().enumerate() {
+            assert_eq!(hop_by_hop_index(name), Some(i), "{name}");
+        }
+        assert_eq!(hop_by_hop_index(&header::CONTENT_TYPE), None);
+        assert_eq!(hop_by_hop_index(&HeaderName::from_static("x-te")), None);
+        let mut h = HeaderMap::new();
+        for name in &HOP_BY_HOP {
+            h.append(name.clone(), HeaderValue::from_static("x"));
+            h.append(name.clone(), HeaderValue::from_static("y"));
+        }
+        h.append("x-kept", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut h, true);
+        let names: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        assert_eq!(names, ["x-kept"]);
     }
 
     #[test]
