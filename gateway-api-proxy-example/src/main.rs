@@ -102,7 +102,7 @@ enum Command {
         #[arg(long)]
         access_log: bool,
         /// Poll the configuration files every this many milliseconds (0: no watching).
-        #[arg(long, value_name = "MS", default_value_t = 100)]
+        #[arg(long, value_name = "MS", default_value_t = 20)]
         watch_interval: u64,
     },
     /// Run upstream's Gateway API conformance cases (HTTP and gRPC data plane) against the

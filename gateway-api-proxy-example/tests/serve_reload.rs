@@ -186,6 +186,78 @@ async fn a_broken_configuration_at_start_names_file_object_and_field() {
     assert!(err.contains("spec.rules[0].matches[0].path"), "{err}");
 }
 
+/// Writes `text` to `dir/name` atomically (a temporary name the watcher ignores, then a
+/// rename), so the watcher never sees half a file.
+fn write_atomically(dir: &std::path::Path, name: &str, text: &str) {
+    let tmp = dir.join(format!("{name}.tmp"));
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, dir.join(name)).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_reload_adding_routes_serves_them_and_parses_only_changed_files() {
+    let v1 = echo("v1").await;
+    let dir = temp_dir("added");
+    write_atomically(
+        &dir,
+        "base.yaml",
+        &(gateway_yaml("") + &route("/a", "svc-v1", "ra")),
+    );
+    let mut options = ServeOptions::new(
+        ConfigSource::Paths(vec![dir.clone()]),
+        Bind::PerGateway {
+            ip: "127.0.0.1".parse().unwrap(),
+        },
+    );
+    options.extra_objects = objects(&service_yaml("default", "svc-v1", 80, &[v1.addr], false));
+    options.watch = Some(Duration::from_millis(20));
+    let proxy = Proxy::start(options).await.unwrap();
+    let addr = proxy.address_of("default", "gw", 80).unwrap();
+    assert_eq!(get(addr, "x", "/a", &[]).await.status, 200);
+    assert_eq!(proxy.files_parsed(), 1);
+
+    // 200 new Routes in a new file: all served; base.yaml is not parsed again.
+    let many: String = (0..200)
+        .map(|i| route(&format!("/x{i}/"), "svc-v1", &format!("x{i}")))
+        .collect();
+    assert_eq!(get(addr, "x", "/x199/", &[]).await.status, 404);
+    write_atomically(&dir, "more.yaml", &many);
+    wait_for("generation 2", || proxy.generation() == 2).await;
+    for i in [0, 57, 199] {
+        assert_eq!(
+            get(addr, "x", &format!("/x{i}/"), &[]).await.status,
+            200,
+            "/x{i}/"
+        );
+    }
+    assert_eq!(get(addr, "x", "/a", &[]).await.status, 200);
+    assert_eq!(proxy.files_parsed(), 2);
+
+    // One Route of the big file moves: only that file is parsed again; the change is served.
+    let moved = many.replace("value: /x57/}", "value: /moved/}");
+    assert_ne!(moved, many);
+    write_atomically(&dir, "more.yaml", &moved);
+    wait_for("generation 3", || proxy.generation() == 3).await;
+    assert_eq!(get(addr, "x", "/moved/", &[]).await.status, 200);
+    assert_eq!(get(addr, "x", "/x57/", &[]).await.status, 404);
+    assert_eq!(get(addr, "x", "/x58/", &[]).await.status, 200);
+    assert_eq!(proxy.files_parsed(), 3);
+
+    // The same Route defined in a second file is refused; what was served keeps serving.
+    write_atomically(&dir, "dup.yaml", &route("/dup/", "svc-v1", "x3"));
+    let err = proxy.reload().await.unwrap_err().to_string();
+    assert!(err.contains("x3"), "{err}");
+    assert_eq!(get(addr, "x", "/x3/", &[]).await.status, 200);
+    assert_eq!(get(addr, "x", "/dup/", &[]).await.status, 404);
+    std::fs::remove_file(dir.join("dup.yaml")).unwrap();
+    wait_for("a configuration without dup.yaml", || {
+        proxy.generation() >= 4
+    })
+    .await;
+    assert_eq!(get(addr, "x", "/x3/", &[]).await.status, 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A watched file written just before start ages out of the watcher's "recently modified"
 /// window (where contents are compared too) while nothing changes: no reload may follow
 /// (it used to: a spurious reload of the whole configuration, seconds of CPU with large

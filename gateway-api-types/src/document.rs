@@ -93,13 +93,21 @@ macro_rules! gateway_objects {
                 }
             }
 
+            /// [`GatewayObject::schema`], computed once per kind, version and channel.
+            pub fn channel_schema(&self, channel: crate::Channel) -> Option<&'static Value> {
+                match self {
+                    $( $(#[$cfg])* Self::$variant(_) => Some(<$ty as crate::GatewayApiResource>::channel_schema(channel)), )+
+                    Self::Other(_) => None,
+                }
+            }
+
             /// What the API server stores for this object under the CRDs of `channel`: fields
             /// the channel does not define are pruned, then defaults are applied.
             pub fn normalized(&self, channel: crate::Channel) -> Result<Self, serde_json::Error> {
-                let Some(schema) = self.schema(channel) else { return Ok(self.clone()) };
+                let Some(schema) = self.channel_schema(channel) else { return Ok(self.clone()) };
                 let mut v = self.to_value()?;
-                crate::defaults::prune_unknown_fields(&mut v, &schema);
-                crate::defaults::apply_defaults(&mut v, &schema);
+                crate::defaults::prune_unknown_fields(&mut v, schema);
+                crate::defaults::apply_defaults(&mut v, schema);
                 Ok(match self {
                     $( $(#[$cfg])* Self::$variant(_) => Self::$variant(Box::new(serde_json::from_value(v)?)), )+
                     Self::Other(o) => Self::Other(o.clone()),
@@ -435,6 +443,21 @@ pub fn from_yaml<T: DeserializeOwned>(text: &str) -> Result<T, DocumentError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_channel_schema_is_the_channel_schema() {
+        let text = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: a, namespace: d}\nspec: {}\n";
+        let doc = parse_documents("f.yaml", text).remove(0).unwrap();
+        for channel in [crate::Channel::Standard, crate::Channel::Experimental] {
+            let cached = doc.object.channel_schema(channel).cloned();
+            assert_eq!(cached, doc.object.schema(channel));
+            assert!(cached.is_some());
+        }
+        assert_ne!(
+            doc.object.channel_schema(crate::Channel::Standard),
+            doc.object.channel_schema(crate::Channel::Experimental)
+        );
+    }
 
     #[test]
     fn splits_documents_with_lines() {

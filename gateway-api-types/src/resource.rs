@@ -24,6 +24,11 @@ pub trait GatewayApiResource:
     /// every object).
     fn compiled_schema() -> &'static Value;
 
+    /// [`Self::schema`] of `channel`, computed once per channel (normalizing an object reads
+    /// it; resolving the channel markers of a cloned schema for every object would cost far
+    /// more than the object's own defaulting).
+    fn channel_schema(channel: Channel) -> &'static Value;
+
     /// The root `openAPIV3Schema` of this version in `channel`.
     fn schema(channel: Channel) -> Value {
         let mut v = Self::raw_schema().clone();
@@ -93,6 +98,15 @@ macro_rules! gateway_api_root {
             fn compiled_schema() -> &'static ::serde_json::Value {
                 static SCHEMA: ::std::sync::OnceLock<::serde_json::Value> = ::std::sync::OnceLock::new();
                 SCHEMA.get_or_init(|| <$root as $crate::GatewayApiResource>::schema($crate::Channel::COMPILED))
+            }
+            fn channel_schema(channel: $crate::Channel) -> &'static ::serde_json::Value {
+                static STANDARD: ::std::sync::OnceLock<::serde_json::Value> = ::std::sync::OnceLock::new();
+                static EXPERIMENTAL: ::std::sync::OnceLock<::serde_json::Value> = ::std::sync::OnceLock::new();
+                let cell = match channel {
+                    $crate::Channel::Standard => &STANDARD,
+                    $crate::Channel::Experimental => &EXPERIMENTAL,
+                };
+                cell.get_or_init(|| <$root as $crate::GatewayApiResource>::schema(channel))
             }
         }
     };

@@ -1,13 +1,15 @@
 //! Loading a configuration: manifests -> validated objects -> snapshot -> resolution ->
 //! compiled tables and TLS configurations.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use gateway_api_types::document::parse_value;
 use gateway_api_types::features::{FeatureKind, SupportedFeatureName};
 use gateway_api_types::{Channel, GatewayObject, parse_documents};
-use gateway_api_validate::resolve::{Config, Key, Resolution, Snapshot, resolve};
+use gateway_api_validate::resolve::{
+    Config, IncrementalResolver, Key, ObjectKind, ObjectRef, Resolution, Snapshot, resolve,
+};
 use gateway_api_validate::validate_manifest;
 use serde_json::{Value, json};
 
@@ -85,64 +87,75 @@ pub fn objects(
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (name, text) in sources {
-        for doc in parse_documents(name, text) {
-            let doc = match doc {
-                Ok(d) => d,
-                Err(e) => {
-                    errors.push(e.to_string());
-                    continue;
-                }
-            };
-            let location = doc.location.clone();
-            let mut object = doc.object;
-            let namespaced = !CLUSTER_SCOPED.contains(&object.kind());
-            if namespaced && object.metadata().namespace.is_none() {
-                match object.to_value() {
-                    Ok(mut value) => {
-                        if let Some(meta) = value
-                            .as_object_mut()
-                            .and_then(|o| o.get_mut("metadata"))
-                            .and_then(Value::as_object_mut)
-                        {
-                            meta.insert("namespace".to_owned(), json!("default"));
-                        }
-                        match parse_value(value, &location).into_iter().next() {
-                            Some(Ok(d)) => object = d.object,
-                            Some(Err(e)) => {
-                                errors.push(e.to_string());
-                                continue;
-                            }
-                            None => continue,
-                        }
-                    }
-                    Err(e) => {
-                        errors.push(format!("{location}: {e}"));
-                        continue;
-                    }
-                }
-            }
-            if !matches!(object, GatewayObject::Other(_)) {
-                let who = format!(
-                    "{} {}/{}",
-                    object.kind(),
-                    object.metadata().namespace.as_deref().unwrap_or(""),
-                    object.metadata().name.as_deref().unwrap_or("")
-                );
-                let report = validate_manifest(&object, channel);
-                if !report.violations.is_empty() {
-                    for v in &report.violations {
-                        errors.push(format!("{location}: {who}: {}: {}", v.field, v.body()));
-                    }
-                    continue;
-                }
-            }
-            out.push(object);
-        }
+        file_objects(name, text, channel, &mut out, &mut errors);
     }
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(ConfigError::Invalid(errors))
+    }
+}
+
+/// [`objects`] of one source: valid objects go to `out`, problems to `errors`.
+fn file_objects(
+    name: &str,
+    text: &str,
+    channel: Channel,
+    out: &mut Vec<GatewayObject>,
+    errors: &mut Vec<String>,
+) {
+    for doc in parse_documents(name, text) {
+        let doc = match doc {
+            Ok(d) => d,
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        let location = doc.location.clone();
+        let mut object = doc.object;
+        let namespaced = !CLUSTER_SCOPED.contains(&object.kind());
+        if namespaced && object.metadata().namespace.is_none() {
+            match object.to_value() {
+                Ok(mut value) => {
+                    if let Some(meta) = value
+                        .as_object_mut()
+                        .and_then(|o| o.get_mut("metadata"))
+                        .and_then(Value::as_object_mut)
+                    {
+                        meta.insert("namespace".to_owned(), json!("default"));
+                    }
+                    match parse_value(value, &location).into_iter().next() {
+                        Some(Ok(d)) => object = d.object,
+                        Some(Err(e)) => {
+                            errors.push(e.to_string());
+                            continue;
+                        }
+                        None => continue,
+                    }
+                }
+                Err(e) => {
+                    errors.push(format!("{location}: {e}"));
+                    continue;
+                }
+            }
+        }
+        if !matches!(object, GatewayObject::Other(_)) {
+            let who = format!(
+                "{} {}/{}",
+                object.kind(),
+                object.metadata().namespace.as_deref().unwrap_or(""),
+                object.metadata().name.as_deref().unwrap_or("")
+            );
+            let report = validate_manifest(&object, channel);
+            if !report.violations.is_empty() {
+                for v in &report.violations {
+                    errors.push(format!("{location}: {who}: {}: {}", v.field, v.body()));
+                }
+                continue;
+            }
+        }
+        out.push(object);
     }
 }
 
@@ -177,7 +190,15 @@ pub fn load(
         crate::explain::sole_controller(&snapshot, controller).map_err(ConfigError::Controller)?;
     let config = Config::new(controller).with_features(features(channel));
     let resolution = resolve(&snapshot, &config);
+    finish(resolution, &snapshot, per_gateway)
+}
 
+/// Tables, TLS configurations, sockets and `/config` JSON of a resolution.
+fn finish(
+    resolution: Resolution,
+    snapshot: &Snapshot,
+    per_gateway: bool,
+) -> Result<Loaded, ConfigError> {
     let mut tables = BTreeMap::new();
     let mut tls = BTreeMap::new();
     let mut sockets = BTreeSet::new();
@@ -191,11 +212,11 @@ pub fn load(
     if per_gateway {
         for g in &resolution.data_plane {
             let name = format!("{}/{}", g.key.0, g.key.1);
-            let table = gateway_table(g, &snapshot).map_err(compile_err(name))?;
+            let table = gateway_table(g, snapshot).map_err(compile_err(name))?;
             add_sockets(
                 &table,
                 Some(g.key.clone()),
-                &snapshot,
+                snapshot,
                 &mut sockets,
                 &mut tls,
                 &mut warnings,
@@ -203,11 +224,11 @@ pub fn load(
             tables.insert(Some(g.key.clone()), Arc::new(table));
         }
     } else {
-        let table = shared_table(&resolution, &snapshot).map_err(compile_err("*".to_owned()))?;
+        let table = shared_table(&resolution, snapshot).map_err(compile_err("*".to_owned()))?;
         add_sockets(
             &table,
             None,
-            &snapshot,
+            snapshot,
             &mut sockets,
             &mut tls,
             &mut warnings,
@@ -301,4 +322,523 @@ fn routes_json(tables: &BTreeMap<Option<Key>, Arc<Table>>) -> Value {
         })
         .collect();
     Value::Array(list)
+}
+
+/// Above this many changed objects a reload resolves everything again instead of applying
+/// the changes one by one: each incremental change re-judges the listeners the Route touches,
+/// so thousands of new Routes on one listener cost far more one at a time than at once
+/// (3,000 new HTTPRoutes on one listener: 4.7 s one by one, 40 ms at once; one changed Route
+/// among 3,000: 4 ms instead of 40 ms).
+const INCREMENTAL_LIMIT: usize = 16;
+
+/// A source's name and its valid objects.
+type ParsedFile = (String, Arc<Vec<GatewayObject>>);
+
+/// One source's text and what it parsed to.
+#[derive(Debug)]
+struct CachedFile {
+    text: String,
+    parsed: Result<Arc<Vec<GatewayObject>>, Arc<Vec<String>>>,
+}
+
+/// What the last applied load was made of, with its resolver.
+#[derive(Debug)]
+struct Applied {
+    resolver: IncrementalResolver,
+    /// The sources' objects, in order.
+    files: Vec<ParsedFile>,
+    extra: Vec<GatewayObject>,
+    channel: Channel,
+    controller: Option<String>,
+    /// Identity of every object in the resolver.
+    ids: HashSet<ObjectId>,
+}
+
+/// Identity of an object as the snapshot sees it (a duplicate identity is refused).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum ObjectId {
+    /// A kind the resolver knows.
+    Known(ObjectRef),
+    /// Any other kind: `(apiVersion, kind, namespace, name)`.
+    Other(String, String, String, String),
+}
+
+fn object_id(object: &GatewayObject) -> ObjectId {
+    let meta = object.metadata();
+    let ns = meta.namespace.clone().unwrap_or_default();
+    let name = meta.name.clone().unwrap_or_default();
+    match known_kind(object) {
+        Some(kind) => ObjectId::Known(ObjectRef::new(kind, ns, name)),
+        None => ObjectId::Other(
+            object.api_version().to_owned(),
+            object.kind().to_owned(),
+            ns,
+            name,
+        ),
+    }
+}
+
+/// The resolver's kind of an object (the snapshot's rule: Gateway API kinds of the Gateway API
+/// group, core and discovery kinds of their versions).
+fn known_kind(object: &GatewayObject) -> Option<ObjectKind> {
+    let api = object.api_version();
+    let kind = match (api, object.kind()) {
+        ("v1", "Service") => ObjectKind::Service,
+        ("discovery.k8s.io/v1", "EndpointSlice") => ObjectKind::EndpointSlice,
+        ("v1", "Namespace") => ObjectKind::Namespace,
+        ("v1", "Secret") => ObjectKind::Secret,
+        ("v1", "ConfigMap") => ObjectKind::ConfigMap,
+        (_, "GatewayClass") => ObjectKind::GatewayClass,
+        (_, "Gateway") => ObjectKind::Gateway,
+        (_, "ListenerSet") => ObjectKind::ListenerSet,
+        (_, "HTTPRoute") => ObjectKind::HTTPRoute,
+        (_, "GRPCRoute") => ObjectKind::GRPCRoute,
+        (_, "TLSRoute") => ObjectKind::TLSRoute,
+        (_, "TCPRoute") => ObjectKind::TCPRoute,
+        (_, "UDPRoute") => ObjectKind::UDPRoute,
+        (_, "ReferenceGrant") => ObjectKind::ReferenceGrant,
+        (_, "BackendTLSPolicy") => ObjectKind::BackendTLSPolicy,
+        _ => return None,
+    };
+    (api.starts_with(gateway_api_types::document::GROUP)
+        || matches!(api, "v1" | "discovery.k8s.io/v1"))
+    .then_some(kind)
+}
+
+/// Loads configurations one after the other, reusing what did not change: a source whose
+/// text is unchanged is not parsed or validated again, and a few changed objects are applied
+/// to the previous resolution ([`IncrementalResolver`]) instead of resolving everything.
+/// The result is the same as [`load`] of the same sources.
+#[derive(Debug, Default)]
+pub struct Reloader {
+    files: HashMap<String, CachedFile>,
+    parsed: u64,
+    /// Loads that applied changes one at a time (the others resolved everything).
+    incremental: u64,
+    applied: Option<Applied>,
+}
+
+/// The objects that changed between two loads.
+struct Diff<'a> {
+    upserts: Vec<&'a GatewayObject>,
+    removes: Vec<ObjectRef>,
+}
+
+impl Reloader {
+    /// A reloader with nothing cached.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many sources were parsed and validated so far (sources found unchanged are not
+    /// counted).
+    pub fn files_parsed(&self) -> u64 {
+        self.parsed
+    }
+
+    /// [`load`], reusing the parsed objects of unchanged sources and the previous resolution.
+    /// On error nothing of the previous load is kept but the parsed sources.
+    pub fn load(
+        &mut self,
+        sources: &[(String, String)],
+        extra: &[GatewayObject],
+        channel: Channel,
+        controller: Option<&str>,
+        per_gateway: bool,
+    ) -> Result<Loaded, ConfigError> {
+        let files = self.parse(sources, channel)?;
+        let previous = self.applied.take();
+        let reusable = previous.filter(|p| {
+            p.channel == channel && p.controller.as_deref() == controller && p.extra == extra
+        });
+        let mut applied = match reusable {
+            Some(p) => match self.apply_changes(p, &files) {
+                Some(result) => {
+                    self.incremental += 1;
+                    result?
+                }
+                None => full(&files, extra, channel, controller)?,
+            },
+            None => full(&files, extra, channel, controller)?,
+        };
+        let loaded = finish(
+            applied.resolver.resolution().clone(),
+            applied.resolver.snapshot(),
+            per_gateway,
+        )?;
+        applied.files = files;
+        self.applied = Some(applied);
+        Ok(loaded)
+    }
+
+    /// The parsed objects of every source, from the cache when the text is unchanged.
+    fn parse(
+        &mut self,
+        sources: &[(String, String)],
+        channel: Channel,
+    ) -> Result<Vec<ParsedFile>, ConfigError> {
+        let mut files = Vec::with_capacity(sources.len());
+        let mut errors = Vec::new();
+        let mut kept = HashMap::with_capacity(sources.len());
+        for (name, text) in sources {
+            let cached = match self.files.remove(name) {
+                Some(c) if c.text == *text => c,
+                _ => {
+                    self.parsed += 1;
+                    let mut out = Vec::new();
+                    let mut problems = Vec::new();
+                    file_objects(name, text, channel, &mut out, &mut problems);
+                    CachedFile {
+                        text: text.clone(),
+                        parsed: if problems.is_empty() {
+                            Ok(Arc::new(out))
+                        } else {
+                            Err(Arc::new(problems))
+                        },
+                    }
+                }
+            };
+            match &cached.parsed {
+                Ok(objects) => files.push((name.clone(), objects.clone())),
+                Err(problems) => errors.extend(problems.iter().cloned()),
+            }
+            kept.insert(name.clone(), cached);
+        }
+        // Sources no longer given are forgotten.
+        self.files = kept;
+        if errors.is_empty() {
+            Ok(files)
+        } else {
+            Err(ConfigError::Invalid(errors))
+        }
+    }
+
+    /// Applies the changes from `previous` to `files` one object at a time; `None` when a
+    /// full load is the better (or the only correct) way.
+    fn apply_changes(
+        &self,
+        mut previous: Applied,
+        files: &[ParsedFile],
+    ) -> Option<Result<Applied, ConfigError>> {
+        let diff = diff(&previous, files)?;
+        match diff {
+            Err(e) => Some(Err(e)),
+            Ok(diff) => {
+                for r in &diff.removes {
+                    previous.resolver.remove(r);
+                    previous.ids.remove(&ObjectId::Known(r.clone()));
+                }
+                for o in &diff.upserts {
+                    if let Err(e) = previous.resolver.upsert(o) {
+                        return Some(Err(ConfigError::Snapshot(e.to_string())));
+                    }
+                    previous.ids.insert(object_id(o));
+                }
+                // The GatewayClasses may name another controller now.
+                let wanted = crate::explain::sole_controller(
+                    previous.resolver.snapshot(),
+                    previous.controller.as_deref(),
+                );
+                match wanted {
+                    Ok(c) if c == previous.resolver.config().controller_name => Some(Ok(previous)),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+/// The objects that differ between the applied load and `files`; `None` when there are too
+/// many, or of kinds the incremental resolver cannot remove.
+fn diff<'a>(
+    previous: &Applied,
+    files: &'a [ParsedFile],
+) -> Option<Result<Diff<'a>, ConfigError>> {
+    let old: HashMap<&str, &Arc<Vec<GatewayObject>>> = previous
+        .files
+        .iter()
+        .map(|(n, o)| (n.as_str(), o))
+        .collect();
+    let new_names: HashSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    // Objects of sources that changed or went away, by identity.
+    let mut gone: HashMap<ObjectId, &GatewayObject> = HashMap::new();
+    for (name, objects) in &previous.files {
+        let same = files
+            .iter()
+            .any(|(n, o)| n == name && Arc::ptr_eq(o, objects));
+        if !same || !new_names.contains(name.as_str()) {
+            for o in objects.iter() {
+                gone.insert(object_id(o), o);
+            }
+        }
+    }
+    let mut upserts = Vec::new();
+    let mut seen = HashSet::new();
+    for (name, objects) in files {
+        if old
+            .get(name.as_str())
+            .is_some_and(|o| Arc::ptr_eq(o, objects))
+        {
+            continue;
+        }
+        for o in objects.iter() {
+            let id = object_id(o);
+            if !seen.insert(id.clone()) {
+                return Some(Err(duplicate(&id)));
+            }
+            match gone.remove(&id) {
+                Some(before) if before == o => {}
+                Some(_) => upserts.push(o),
+                None if previous.ids.contains(&id) => return Some(Err(duplicate(&id))),
+                None => upserts.push(o),
+            }
+            if upserts.len() > INCREMENTAL_LIMIT {
+                return None;
+            }
+        }
+    }
+    if upserts.len() + gone.len() > INCREMENTAL_LIMIT
+        || upserts
+            .iter()
+            .any(|o| matches!(object_id(o), ObjectId::Other(..)))
+    {
+        return None;
+    }
+    let mut removes = Vec::with_capacity(gone.len());
+    for id in gone.into_keys() {
+        match id {
+            ObjectId::Known(r) => removes.push(r),
+            ObjectId::Other(..) => return None,
+        }
+    }
+    Some(Ok(Diff { upserts, removes }))
+}
+
+fn duplicate(id: &ObjectId) -> ConfigError {
+    let what = match id {
+        ObjectId::Known(r) => r.to_string(),
+        ObjectId::Other(api, kind, ns, name) => format!("{api} {kind} {ns}/{name}"),
+    };
+    ConfigError::Snapshot(format!("duplicate object: {what}"))
+}
+
+/// Snapshot and resolution of everything.
+fn full(
+    files: &[ParsedFile],
+    extra: &[GatewayObject],
+    channel: Channel,
+    controller: Option<&str>,
+) -> Result<Applied, ConfigError> {
+    let all = files.iter().flat_map(|(_, o)| o.iter()).chain(extra.iter());
+    let snapshot =
+        Snapshot::from_objects(all.clone()).map_err(|e| ConfigError::Snapshot(e.to_string()))?;
+    let name =
+        crate::explain::sole_controller(&snapshot, controller).map_err(ConfigError::Controller)?;
+    let config = Config::new(name).with_features(features(channel));
+    Ok(Applied {
+        resolver: IncrementalResolver::new(snapshot, config),
+        files: Vec::new(),
+        extra: extra.to_vec(),
+        channel,
+        controller: controller.map(str::to_owned),
+        ids: all.map(object_id).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n\
+        metadata: {name: gc}\nspec: {controllerName: example.net/gwproxy}\n---\n\
+        apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n\
+        metadata: {name: gw, namespace: default}\nspec:\n  gatewayClassName: gc\n  \
+        listeners: [{name: http, port: 80, protocol: HTTP}]\n---\n\
+        apiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: default}\n\
+        spec: {ports: [{port: 80}]}\n";
+
+    fn route(name: &str, path: &str, hostname: &str) -> String {
+        format!(
+            "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n\
+             metadata: {{name: {name}, namespace: default}}\nspec:\n  parentRefs: [{{name: gw}}]\n  \
+             hostnames: [{hostname}]\n  rules: [{{matches: [{{path: {{type: Exact, value: {path}}}}}], \
+             backendRefs: [{{name: svc, port: 80}}]}}]\n"
+        )
+    }
+
+    fn routes(prefix: &str, n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                route(
+                    &format!("{prefix}{i}"),
+                    &format!("/{prefix}{i}"),
+                    "a.example",
+                )
+            })
+            .collect()
+    }
+
+    fn sources(files: &[(&str, &str)]) -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect()
+    }
+
+    /// Loads `files` with the reloader and from scratch; both must agree.
+    fn check(reloader: &mut Reloader, files: &[(&str, &str)]) -> Result<Loaded, ConfigError> {
+        let sources = sources(files);
+        let got = reloader.load(&sources, &[], Channel::Standard, None, true);
+        let want = load(&sources, &[], Channel::Standard, None, true);
+        match (&got, &want) {
+            (Ok(g), Ok(w)) => {
+                assert_eq!(g.resolution, w.resolution);
+                assert_eq!(g.routes, w.routes);
+                assert_eq!(g.statuses, w.statuses);
+            }
+            (Err(_), Err(_)) => {}
+            _ => panic!("reloader {:?} vs load {:?}", got.is_ok(), want.is_ok()),
+        }
+        got
+    }
+
+    fn rules(loaded: &Loaded) -> usize {
+        loaded
+            .resolution
+            .data_plane
+            .iter()
+            .flat_map(|g| &g.listeners)
+            .map(|l| l.rules.len())
+            .sum()
+    }
+
+    #[test]
+    fn unchanged_sources_are_not_parsed_again() {
+        let mut r = Reloader::new();
+        let big = routes("r", 5);
+        check(&mut r, &[("base.yaml", BASE), ("routes.yaml", &big)]).unwrap();
+        assert_eq!(r.files_parsed(), 2);
+        // Same texts: nothing parsed.
+        check(&mut r, &[("base.yaml", BASE), ("routes.yaml", &big)]).unwrap();
+        assert_eq!(r.files_parsed(), 2);
+        // One file changed: only it is parsed.
+        let more = big.clone() + &route("extra", "/extra", "a.example");
+        let loaded = check(&mut r, &[("base.yaml", BASE), ("routes.yaml", &more)]).unwrap();
+        assert_eq!(r.files_parsed(), 3);
+        assert_eq!(rules(&loaded), 6);
+        // A new file is parsed, the others are not.
+        let loaded = check(
+            &mut r,
+            &[
+                ("base.yaml", BASE),
+                ("routes.yaml", &more),
+                ("new.yaml", &route("nn", "/nn", "a.example")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(r.files_parsed(), 4);
+        assert_eq!(rules(&loaded), 7);
+    }
+
+    #[test]
+    fn reloads_agree_with_a_full_load() {
+        let mut r = Reloader::new();
+        let many = routes("r", 40);
+        check(&mut r, &[("base.yaml", BASE), ("a.yaml", &many)]).unwrap();
+        // Many new Routes at once (full resolution) and a few (incremental).
+        let loaded = check(
+            &mut r,
+            &[
+                ("base.yaml", BASE),
+                ("a.yaml", &many),
+                ("b.yaml", &routes("x", 30)),
+            ],
+        )
+        .unwrap();
+        assert_eq!(rules(&loaded), 70);
+        assert_eq!(r.incremental, 0);
+        let edited = many
+            .replacen("/r3\n", "/r3-moved\n", 1)
+            .replace("name: r7,", "name: r7b,")
+            + &route("r40", "/r40", "b.example");
+        assert_ne!(edited, many);
+        let loaded = check(
+            &mut r,
+            &[
+                ("base.yaml", BASE),
+                ("a.yaml", &edited),
+                ("b.yaml", &routes("x", 30)),
+            ],
+        )
+        .unwrap();
+        assert_eq!(rules(&loaded), 71);
+        assert_eq!(r.incremental, 1);
+        // A file removed.
+        let loaded = check(&mut r, &[("base.yaml", BASE), ("a.yaml", &edited)]).unwrap();
+        assert_eq!(rules(&loaded), 41);
+        // A Service removed: the Routes' backends become invalid in both.
+        let no_service = BASE.split("---\napiVersion: v1").next().unwrap_or(BASE);
+        check(&mut r, &[("base.yaml", no_service), ("a.yaml", &edited)]).unwrap();
+        check(&mut r, &[("base.yaml", BASE), ("a.yaml", &edited)]).unwrap();
+        // The only GatewayClass names another controller: that one is served then.
+        let other = BASE.replace("example.net/gwproxy", "example.net/other");
+        let loaded = check(&mut r, &[("base.yaml", &other), ("a.yaml", &edited)]).unwrap();
+        assert_eq!(rules(&loaded), 41);
+        // Two controllers and none given: refused by both.
+        let second = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n\
+                      metadata: {name: gc2}\nspec: {controllerName: example.net/second}\n";
+        let both = other.clone() + second;
+        let err = check(&mut r, &[("base.yaml", &both), ("a.yaml", &edited)]).unwrap_err();
+        assert!(matches!(err, ConfigError::Controller(_)), "{err}");
+        let loaded = check(&mut r, &[("base.yaml", BASE), ("a.yaml", &edited)]).unwrap();
+        assert_eq!(rules(&loaded), 41);
+    }
+
+    #[test]
+    fn duplicates_and_broken_files_are_refused_and_forgotten_after() {
+        let mut r = Reloader::new();
+        let a = routes("r", 3);
+        check(&mut r, &[("base.yaml", BASE), ("a.yaml", &a)]).unwrap();
+        // The same Route in a second file (incremental path).
+        let dup = route("r1", "/other", "a.example");
+        let err = check(
+            &mut r,
+            &[("base.yaml", BASE), ("a.yaml", &a), ("b.yaml", &dup)],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("r1"), "{err}");
+        // Twice in one new file.
+        let twice = route("nn", "/n", "a.example") + &route("nn", "/n2", "a.example");
+        assert!(
+            check(
+                &mut r,
+                &[("base.yaml", BASE), ("a.yaml", &a), ("b.yaml", &twice)]
+            )
+            .is_err()
+        );
+        // A file that does not parse names itself; the cached one is reported again.
+        let broken = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n\
+                      metadata: {name: Bad_Name, namespace: default}\nspec: {}\n";
+        for _ in 0..2 {
+            let err = check(
+                &mut r,
+                &[("base.yaml", BASE), ("a.yaml", &a), ("c.yaml", broken)],
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("c.yaml"), "{err}");
+        }
+        let parsed = r.files_parsed();
+        let loaded = check(&mut r, &[("base.yaml", BASE), ("a.yaml", &a)]).unwrap();
+        assert_eq!(r.files_parsed(), parsed);
+        assert_eq!(rules(&loaded), 3);
+        // A Route moved from one file to another is not a duplicate.
+        let (first, rest) = (route("r0", "/r0", "a.example"), routes("r", 3));
+        let rest = rest.replacen(&first, "", 1);
+        let loaded = check(
+            &mut r,
+            &[("base.yaml", BASE), ("a.yaml", &rest), ("b.yaml", &first)],
+        )
+        .unwrap();
+        assert_eq!(rules(&loaded), 3);
+    }
 }

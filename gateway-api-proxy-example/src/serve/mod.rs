@@ -245,6 +245,8 @@ pub(crate) struct Shared {
     sockets: tokio::sync::Mutex<BTreeMap<SocketKey, Socket>>,
     generation: AtomicU64,
     reload_lock: tokio::sync::Mutex<()>,
+    /// Parsed sources and the resolution of the last load, reused by the next one.
+    reloader: Arc<Mutex<load::Reloader>>,
     /// Graceful shutdown of client connections.
     stopping: watch::Sender<bool>,
 }
@@ -305,10 +307,11 @@ fn resolved_routes(resolution: &Resolution) -> Value {
 fn load_state(
     options: &ServeOptions,
     generation: u64,
+    reloader: &mut load::Reloader,
 ) -> Result<(State, Vec<SocketKey>), ReloadError> {
     let sources = read(&options.sources)?;
     let per_gateway = matches!(options.bind, Bind::PerGateway { .. });
-    let loaded = load::load(
+    let loaded = reloader.load(
         &sources,
         &options.extra_objects,
         options.channel,
@@ -340,7 +343,8 @@ impl Proxy {
         let initial_print = options
             .watch
             .map(|_| changes::Fingerprint::of(&options.sources, changes::RECENT));
-        let (state, sockets) = load_state(&options, 1).map_err(|e| match e {
+        let mut reloader = load::Reloader::new();
+        let (state, sockets) = load_state(&options, 1, &mut reloader).map_err(|e| match e {
             ReloadError::Input(e) => ServeError::Input(e),
             ReloadError::Config(e) => ServeError::Config(e),
             ReloadError::Bind { addr, source } => ServeError::Bind { addr, source },
@@ -358,6 +362,7 @@ impl Proxy {
             sockets: tokio::sync::Mutex::new(BTreeMap::new()),
             generation: AtomicU64::new(1),
             reload_lock: tokio::sync::Mutex::new(()),
+            reloader: Arc::new(Mutex::new(reloader)),
             stopping,
         });
         let bound = Arc::new(Mutex::new(Vec::new()));
@@ -456,6 +461,16 @@ impl Proxy {
         self.shared.state.load().generation
     }
 
+    /// How many source files (or inline sources) were parsed and validated since the start;
+    /// a reload parses only the sources whose text changed.
+    pub fn files_parsed(&self) -> u64 {
+        self.shared
+            .reloader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .files_parsed()
+    }
+
     /// Replaces the sources and reloads; on error the previous configuration (and sources)
     /// keep serving.
     pub async fn replace_sources(&self, sources: ConfigSource) -> Result<u64, ReloadError> {
@@ -534,13 +549,19 @@ async fn reload_shared(
     // Parsing, validating, resolving and compiling a large configuration takes milliseconds to
     // seconds of CPU: do it off the runtime's worker threads so requests keep flowing (with the
     // proxy pinned to one core there is a single worker).
-    let loaded = tokio::task::spawn_blocking(move || load_state(&options, generation))
-        .await
-        .unwrap_or_else(|e| {
-            Err(ReloadError::Config(ConfigError::Invalid(vec![format!(
-                "the configuration loader stopped: {e}"
-            )])))
-        });
+    let reloader = shared.reloader.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        let mut reloader = reloader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        load_state(&options, generation, &mut reloader)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(ReloadError::Config(ConfigError::Invalid(vec![format!(
+            "the configuration loader stopped: {e}"
+        )])))
+    });
     let result = match loaded {
         Ok((state, sockets)) => {
             // Bind new sockets first, then publish the state, then close the sockets no
