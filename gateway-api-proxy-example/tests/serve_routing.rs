@@ -194,6 +194,28 @@ async fn routes_by_path_header_method_and_query() {
     assert_eq!(s.proxy.generation(), 1);
 }
 
+/// Headers named in `Connection` are not forwarded (RFC 9110 section 7.6.1), but the backend
+/// still gets the request's authority as Host, even when `Connection` names `Host`.
+#[tokio::test]
+async fn connection_options_are_dropped_and_host_is_kept() {
+    let s = setup().await;
+    let a = get(
+        s.addr,
+        "example.com",
+        "/v1/x",
+        &[
+            ("connection", "host, x-drop"),
+            ("x-drop", "1"),
+            ("x-kept", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["host"], "example.com");
+    assert_eq!(a.seen_header("x-drop"), None);
+    assert_eq!(a.seen_header("x-kept").as_deref(), Some("2"));
+}
+
 #[tokio::test]
 async fn weights_split_traffic() {
     let s = setup().await;

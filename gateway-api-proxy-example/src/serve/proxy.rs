@@ -484,11 +484,19 @@ async fn route(
     let matched_prefix = rule.matched_prefix(m.match_index);
 
     // Filters, in the order written.
-    let origin = parts
-        .headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    // The request's `Origin` (as received), looked up only for rules with a CORS filter.
+    let origin = rule
+        .filters
+        .iter()
+        .any(|f| matches!(f, RuleFilter::Cors(_)))
+        .then(|| {
+            parts
+                .headers
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .flatten();
     let mut response_mods = Vec::new();
     let mut cors_headers = Vec::new();
     let mut mirrors = Vec::new();
@@ -573,23 +581,9 @@ async fn route(
         (None, _) => parts.uri.path_and_query().cloned(),
     }
     .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    // The authority sent on: the rewritten host, else the request's (URI, else Host). Only
-    // parsed when something uses it: a Host header to set, or an h2c request (`:authority`).
-    let needs_authority = new_host.is_some()
-        || backend.h2c
-        || grpc
-        || !mirrors.is_empty()
-        || !parts.headers.contains_key(header::HOST);
-    let out_authority = match &new_host {
-        _ if !needs_authority => None,
-        Some(h) => Authority::try_from(h.as_str()).ok(),
-        None => parts.uri.authority().cloned().or_else(|| {
-            parts
-                .headers
-                .get(header::HOST)
-                .and_then(|h| Authority::try_from(h.as_bytes()).ok())
-        }),
-    };
+    // The received Host, kept aside: the authority sent on may come from it, and it may be
+    // named in `Connection` (removed below).
+    let host_header = parts.headers.get(header::HOST).cloned();
     // An HTTP/1.1 protocol upgrade (WebSocket): forwarded with its `Upgrade`, then the two
     // connections are spliced.
     let upgrade = (parts.version == Version::HTTP_11)
@@ -630,8 +624,22 @@ async fn route(
         X_FORWARDED_PROTO,
         HeaderValue::from_static(if conn.tls { "https" } else { "http" }),
     );
+    // The authority sent on: the rewritten host, else the request's (URI, else Host). Only
+    // parsed when something uses it: a Host header to set, or an h2c request (`:authority`).
+    let has_host = parts.headers.contains_key(header::HOST);
+    let needs_authority =
+        new_host.is_some() || backend.h2c || grpc || !mirrors.is_empty() || !has_host;
+    let out_authority = match &new_host {
+        _ if !needs_authority => None,
+        Some(h) => Authority::try_from(h.as_str()).ok(),
+        None => parts.uri.authority().cloned().or_else(|| {
+            host_header
+                .as_ref()
+                .and_then(|h| Authority::try_from(h.as_bytes()).ok())
+        }),
+    };
     // HTTP/1.1 upstreams get the authority as Host (kept as received unless rewritten).
-    if (new_host.is_some() || !parts.headers.contains_key(header::HOST))
+    if (new_host.is_some() || !has_host)
         && let Some(v) = out_authority
             .as_ref()
             .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
