@@ -77,6 +77,7 @@
 pub mod attachment;
 pub mod backend;
 pub mod backend_tls_policy;
+mod fast_hash;
 pub mod gateway;
 pub mod gatewayclass;
 pub mod hostname;
@@ -268,7 +269,9 @@ pub struct Resolution {
 /// This is the reference: [`IncrementalResolver`] keeps a [`Resolution`] up to date one change
 /// at a time and always equals `resolve` of its snapshot.
 pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
-    let mut statuses = BTreeMap::new();
+    // Collected first and turned into a map at once (sorting a list that is mostly in order
+    // and building the tree in bulk costs less than inserting 10,000 statuses one by one).
+    let mut statuses: Vec<(ObjectRef, ObjectStatus)> = Vec::new();
 
     let classes = class_states(snapshot, config);
     statuses.extend(class_statuses(snapshot, config, &classes));
@@ -277,13 +280,16 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     // Phase 1: attachment, rule validity and backends, route by route.
     let routes = route::routes(snapshot);
     let endpoints = backend::endpoint_index(snapshot);
+    let mut caches = PlanCaches::default();
     let mut plans: Vec<RoutePlan> = routes
         .iter()
-        .map(|r| plan_route(snapshot, config, &gateways, &endpoints, r))
+        .map(|r| plan_route(snapshot, config, &gateways, &endpoints, &mut caches, r))
         .collect();
 
-    // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener.
-    {
+    // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener (only possible when
+    // both kinds are present).
+    let kinds = |k: ObjectKind| routes.iter().any(|r| r.id.kind == k);
+    if kinds(ObjectKind::HTTPRoute) && kinds(ObjectKind::GRPCRoute) {
         let views: Vec<&route::RouteView<'_>> = routes.iter().collect();
         let mut outcomes: Vec<Vec<attachment::ParentOutcome>> = plans
             .iter_mut()
@@ -295,31 +301,47 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         }
     }
 
-    // Phase 3: statuses, attached routes, data-plane rules.
-    let mut attached: BTreeMap<(Key, usize), BTreeSet<ObjectRef>> = BTreeMap::new();
-    let mut rules_by_listener: BTreeMap<(Key, usize), Vec<ResolvedRule>> = BTreeMap::new();
+    // Phase 3: statuses, attached routes, data-plane rules. Per Gateway, per listener index:
+    // the number of Routes attached and their rules.
+    let mut listeners: BTreeMap<Key, Vec<(i32, Vec<ResolvedRule>)>> = BTreeMap::new();
     let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
     // Only BackendTLSPolicies need the Services each Gateway sends traffic to.
     let want_services = !snapshot.backend_tls_policies.is_empty();
+    statuses.reserve(routes.len());
     for (r, plan) in routes.iter().zip(&plans) {
         let out = finish_route(config, r, plan, want_services);
         if let Some(st) = out.status {
-            statuses.insert(r.id.clone(), st);
+            statuses.push((r.id.clone(), st));
         }
         for (gw, svc) in out.services {
             services_by_gateway.entry(gw).or_default().insert(svc);
         }
-        for (listener, rules) in out.attachments {
-            attached
-                .entry(listener.clone())
-                .or_default()
-                .insert(r.id.clone());
-            rules_by_listener.entry(listener).or_default().extend(rules);
+        // A Route attached to one listener through several parentRefs counts once.
+        let first: Vec<bool> = out
+            .attachments
+            .iter()
+            .enumerate()
+            .map(|(n, (l, _))| !out.attachments[..n].iter().any(|(m, _)| m == l))
+            .collect();
+        for (((gw, i), rules), first) in out.attachments.into_iter().zip(first) {
+            let per_gw = match listeners.get_mut(&gw) {
+                Some(v) => v,
+                None => listeners.entry(gw).or_default(),
+            };
+            if per_gw.len() <= i {
+                per_gw.resize_with(i + 1, Default::default);
+            }
+            if let Some(slot) = per_gw.get_mut(i) {
+                slot.0 = slot.0.saturating_add(i32::from(first));
+                slot.1.extend(rules);
+            }
         }
     }
-    for ((gw, i), routes) in &attached {
-        if let Some(l) = gateways.get_mut(gw).and_then(|g| g.listeners.get_mut(*i)) {
-            l.attached_routes = i32::try_from(routes.len()).unwrap_or(i32::MAX);
+    for (gw, per) in &listeners {
+        if let Some(g) = gateways.get_mut(gw) {
+            for (l, (n, _)) in g.listeners.iter_mut().zip(per) {
+                l.attached_routes = *n;
+            }
         }
     }
 
@@ -331,15 +353,16 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
             continue;
         }
         statuses.extend(gateway_statuses(snapshot, config, key, g));
+        let mut per = listeners.remove(key).unwrap_or_default();
         data_plane.push(resolved_gateway(key, g, |i| {
-            rules_by_listener
-                .remove(&(key.clone(), i))
+            per.get_mut(i)
+                .map(|(_, r)| std::mem::take(r))
                 .unwrap_or_default()
         }));
     }
 
     Resolution {
-        statuses,
+        statuses: statuses.into_iter().collect(),
         data_plane,
     }
 }
@@ -480,32 +503,46 @@ pub(crate) fn resolved_gateway(
     }
 }
 
-/// `rules` in [`rule_order`]. Sorts indices (the entries are large) with each entry's host
-/// class computed once; entries equal in this order are identical (one Route attached twice to
-/// the listener), so the unstable sort gives the same list as a stable one.
+/// `rules` in [`rule_order`]. Sorts indices (the entries are large) by a compact key computed
+/// once per entry ([`precedence::MatchSummary::sort_key`], hostnames ranked once per distinct
+/// name), falling back to the full order only between entries with equal keys. Entries equal
+/// in the full order are identical (one Route attached twice to the listener), so the unstable
+/// sort gives the same list as a stable one.
 pub(crate) fn sort_rules(rules: Vec<ResolvedRule>) -> Vec<ResolvedRule> {
-    let class: Vec<precedence::HostClass> = rules
+    let mut hosts: fast_hash::FastMap<Option<&str>, u32> = fast_hash::FastMap::default();
+    let mut distinct: Vec<&Option<Arc<str>>> = Vec::new();
+    for r in &rules {
+        hosts
+            .entry(r.precedence.hostname.as_deref())
+            .or_insert_with(|| {
+                distinct.push(&r.precedence.hostname);
+                0
+            });
+    }
+    distinct.sort_unstable_by(|a, b| precedence::host_order(a, b));
+    for (rank, h) in distinct.iter().enumerate() {
+        if let Some(slot) = hosts.get_mut(&h.as_deref()) {
+            *slot = u32::try_from(rank).unwrap_or(u32::MAX);
+        }
+    }
+    let mut order: Vec<(precedence::SortKey, usize)> = rules
         .iter()
-        .map(|r| precedence::host_class(&r.precedence.hostname))
+        .enumerate()
+        .map(|(i, r)| {
+            let host = hosts
+                .get(&r.precedence.hostname.as_deref())
+                .copied()
+                .unwrap_or(u32::MAX);
+            (r.precedence.sort_key(host), i)
+        })
         .collect();
-    let mut order: Vec<usize> = (0..rules.len()).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (ra, rb) = (&rules[a], &rules[b]);
-        let (ha, hb) = (&ra.precedence.hostname, &rb.precedence.hostname);
-        // Same comparison as `MatchSummary::cmp`'s hostname step, with the classes cached.
-        let host = if ha == hb {
-            std::cmp::Ordering::Equal
-        } else {
-            class[a]
-                .cmp(&class[b])
-                .then_with(|| ha.as_deref().unwrap_or("").cmp(hb.as_deref().unwrap_or("")))
-        };
-        host.then_with(|| rule_order(ra, rb))
+    order.sort_unstable_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb).then_with(|| rule_order(&rules[*a], &rules[*b]))
     });
     let mut slots: Vec<Option<ResolvedRule>> = rules.into_iter().map(Some).collect();
     order
         .into_iter()
-        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take))
         .collect()
 }
 
@@ -518,15 +555,25 @@ pub(crate) fn rule_order(a: &ResolvedRule, b: &ResolvedRule) -> std::cmp::Orderi
         .then_with(|| a.route.kind.cmp(&b.route.kind))
 }
 
-/// Attachment (before HTTPRoute/GRPCRoute conflicts), rule validity and backends of one Route.
-pub(crate) fn plan_route(
-    snapshot: &Snapshot,
+/// What [`plan_route`] remembers between the Routes of one resolution (one snapshot, one set
+/// of evaluated Gateways): parentRef choices and resolved backend lists.
+#[derive(Debug, Default)]
+pub(crate) struct PlanCaches<'s> {
+    attach: attachment::AttachCache<'s>,
+    backends: backend::BackendCache<'s>,
+}
+
+/// Attachment (before HTTPRoute/GRPCRoute conflicts), rule validity and backends of one Route;
+/// `caches` shares work between the Routes of one resolution.
+pub(crate) fn plan_route<'s>(
+    snapshot: &'s Snapshot,
     config: &Config,
     gateways: &BTreeMap<Key, gateway::GatewayState>,
     endpoints: &backend::Endpoints,
-    r: &route::RouteView<'_>,
+    caches: &mut PlanCaches<'s>,
+    r: &route::RouteView<'s>,
 ) -> RoutePlan {
-    let mut outcomes = attachment::attach(snapshot, gateways, r);
+    let mut outcomes = attachment::attach_cached(snapshot, gateways, r, &mut caches.attach);
     if outcomes.is_empty() {
         return RoutePlan::default();
     }
@@ -549,10 +596,9 @@ pub(crate) fn plan_route(
         .rules
         .iter()
         .map(|rule| {
-            rule.backends
-                .iter()
-                .map(|b| backend::resolve_with(snapshot, config, &r.id, b, Some(endpoints)))
-                .collect()
+            caches
+                .backends
+                .rule_backends(snapshot, config, &r.id, &rule.backends, endpoints)
         })
         .collect();
     RoutePlan {

@@ -4,6 +4,7 @@
 //! Route `Accepted` reasons `NotAllowedByListeners`, `NoMatchingListenerHostname`,
 //! `NoMatchingParent` (apis/v1/shared_types.go, gateway_types.go).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use gateway_api_types::conditions::Time;
@@ -11,6 +12,7 @@ use gateway_api_types::conditions::Time;
 use gateway_api_types::shared::ParentReference;
 
 use super::GROUP;
+use super::fast_hash::FastMap;
 use super::gateway::GatewayState;
 use super::hostname;
 use super::listener::{Problem, route_allowed};
@@ -98,31 +100,131 @@ pub fn attach(
     gateways: &BTreeMap<Key, GatewayState>,
     route: &RouteView<'_>,
 ) -> Vec<ParentOutcome> {
+    attach_cached(snapshot, gateways, route, &mut AttachCache::default())
+}
+
+/// What a parentRef selects, whatever the Route's hostnames: the owned parent and either the
+/// listeners it may attach to (by `sectionName`, `port`, kind and namespace) with their
+/// lowercased hostnames, or why none.
+#[derive(Debug)]
+struct ParentChoice {
+    gateway: Key,
+    parent: ObjectRef,
+    listeners: Result<Vec<(usize, Option<String>)>, Problem>,
+}
+
+/// A parentRef as written plus the referring Route's kind: with the Route's namespace, all a
+/// [`ParentChoice`] depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct RefKey<'s> {
+    route_kind: ObjectKind,
+    group: Option<&'s str>,
+    kind: Option<&'s str>,
+    namespace: Option<&'s str>,
+    name: &'s str,
+    section_name: Option<&'s str>,
+    port: Option<i32>,
+}
+
+/// Per-resolution memo of [`ParentChoice`]s: the Routes of one namespace naming the same
+/// parentRef get the same listeners, so only the hostname step is done per Route. Valid for
+/// one snapshot and one set of evaluated Gateways: build a new one for each resolution.
+#[derive(Debug, Default)]
+pub(crate) struct AttachCache<'s> {
+    /// Route namespace -> parentRef -> choice (`None`: not a parent this controller owns).
+    by_namespace: FastMap<String, FastMap<RefKey<'s>, Option<ParentChoice>>>,
+}
+
+/// [`attach`], remembering per-parentRef work in `cache`.
+pub(crate) fn attach_cached<'s>(
+    snapshot: &Snapshot,
+    gateways: &BTreeMap<Key, GatewayState>,
+    route: &RouteView<'s>,
+    cache: &mut AttachCache<'s>,
+) -> Vec<ParentOutcome> {
     let mut out = Vec::new();
+    if route.parent_refs.is_empty() {
+        return out;
+    }
+    let per_ns = match cache.by_namespace.get_mut(route.id.namespace.as_str()) {
+        Some(m) => m,
+        None => cache
+            .by_namespace
+            .entry(route.id.namespace.clone())
+            .or_default(),
+    };
+    // Lowercased once per Route, not once per listener.
+    let hostnames: Vec<Cow<'_, str>> = if uses_hostnames(route.id.kind) {
+        route.hostnames.iter().map(|h| hostname::lower(h)).collect()
+    } else {
+        Vec::new()
+    };
     for p in route.parent_refs {
-        let Some((gw_key, parent)) = owned_parent(snapshot, gateways, &route.id, p) else {
+        let key = RefKey {
+            route_kind: route.id.kind,
+            group: p.group.as_ref().map(|g| g.as_str()),
+            kind: p.kind.as_ref().map(|k| k.as_str()),
+            namespace: p.namespace.as_ref().map(|n| n.as_str()),
+            name: p.name.as_str(),
+            section_name: p.section_name.as_ref().map(|s| s.as_str()),
+            port: p.port,
+        };
+        let choice = per_ns
+            .entry(key)
+            .or_insert_with(|| choose(snapshot, gateways, route, p));
+        let Some(choice) = choice else {
             continue;
         };
-        let Some(gw) = gateways.get(&gw_key) else {
-            continue;
+        let result = match &choice.listeners {
+            Err(e) => Err(e.clone()),
+            Ok(listeners) => with_hostnames(gateways, choice, listeners, route, &hostnames),
         };
-        let result = attach_one(snapshot, gw, &parent, route, p);
         out.push(ParentOutcome {
             parent_ref: p.clone(),
-            parent,
+            parent: choice.parent.clone(),
             result,
         });
     }
     out
 }
 
-fn attach_one(
+/// The [`ParentChoice`] of one parentRef of `route`, `None` when the parent is not owned.
+fn choose(
+    snapshot: &Snapshot,
+    gateways: &BTreeMap<Key, GatewayState>,
+    route: &RouteView<'_>,
+    p: &ParentReference,
+) -> Option<ParentChoice> {
+    let (gw_key, parent) = owned_parent(snapshot, gateways, &route.id, p)?;
+    let gw = gateways.get(&gw_key)?;
+    let listeners = allowed_listeners(snapshot, gw, &parent, route, p).map(|v| {
+        v.into_iter()
+            .map(|i| {
+                let host = gw.listeners[i]
+                    .entry
+                    .hostname
+                    .as_ref()
+                    .map(|h| hostname::lower(h.as_str()).into_owned());
+                (i, host)
+            })
+            .collect()
+    });
+    Some(ParentChoice {
+        gateway: gw_key,
+        parent,
+        listeners,
+    })
+}
+
+/// The listeners of `parent` a parentRef selects and that allow the Route's kind and
+/// namespace, or why there are none.
+fn allowed_listeners(
     snapshot: &Snapshot,
     gw: &GatewayState,
     parent: &ObjectRef,
     route: &RouteView<'_>,
     p: &ParentReference,
-) -> Result<Vec<Attachment>, Problem> {
+) -> Result<Vec<usize>, Problem> {
     // A Gateway rejected only for its listeners is judged listener by listener below.
     if let Some(r) = gw
         .rejected
@@ -183,34 +285,49 @@ fn attach_one(
             "no listener allows this Route's kind and namespace",
         ));
     }
-    let with_host: Vec<Attachment> = allowed
-        .into_iter()
-        .filter_map(|i| {
-            let l = &gw.listeners[i];
-            let hostnames = if uses_hostnames(route.id.kind) {
-                hostname::intersect_all(
-                    l.entry.hostname.as_ref().map(|h| h.as_str()),
-                    &route.hostnames,
-                )?
+    Ok(allowed)
+}
+
+/// The attachments to the `listeners` (with their lowercased hostnames) of a parent that share
+/// a hostname with the Route (`hostnames`: its lowercased hostnames, empty for kinds without
+/// hostnames) and are accepted, or why there are none.
+fn with_hostnames(
+    gateways: &BTreeMap<Key, GatewayState>,
+    choice: &ParentChoice,
+    listeners: &[(usize, Option<String>)],
+    route: &RouteView<'_>,
+    hostnames: &[Cow<'_, str>],
+) -> Result<Vec<Attachment>, Problem> {
+    let uses = uses_hostnames(route.id.kind);
+    let hits: Vec<(usize, Vec<String>)> = listeners
+        .iter()
+        .filter_map(|(i, host)| {
+            let h = if uses {
+                hostname::intersect_all_lower(host.as_deref(), hostnames)?
             } else {
                 Vec::new()
             };
-            Some(Attachment {
-                gateway: gw.key.clone(),
-                listener: i,
-                hostnames,
-            })
+            Some((*i, h))
         })
         .collect();
-    if with_host.is_empty() {
+    if hits.is_empty() {
         return Err(Problem::new(
             "NoMatchingListenerHostname",
             "no listener hostname intersects the Route's hostnames",
         ));
     }
-    let accepted: Vec<Attachment> = with_host
+    let gw = gateways.get(&choice.gateway);
+    let accepted: Vec<Attachment> = hits
         .into_iter()
-        .filter(|a| gw.listeners[a.listener].accepted())
+        .filter(|(i, _)| {
+            gw.and_then(|g| g.listeners.get(*i))
+                .is_some_and(|l| l.accepted())
+        })
+        .map(|(listener, hostnames)| Attachment {
+            gateway: choice.gateway.clone(),
+            listener,
+            hostnames,
+        })
         .collect();
     if accepted.is_empty() {
         return Err(Problem::new(

@@ -6,6 +6,7 @@
 //! An invalid backend keeps its weight: requests that would go to it get HTTP 500, so the
 //! share of the valid ones is unchanged.
 
+use super::fast_hash::FastMap;
 use super::listener::Problem;
 use super::reference_grant::{RefEnd, permitted};
 use super::route::{BackendRole, BackendUse};
@@ -156,6 +157,81 @@ fn check(
         None => service_endpoints(snapshot, &b.namespace, &b.name),
     };
     Ok(())
+}
+
+/// One backend reference as written, with its weight and role: everything [`resolve_with`]
+/// reads from it (the referring Route's kind and namespace are the other inputs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct UseKey<'s> {
+    group: Option<&'s str>,
+    kind: Option<&'s str>,
+    namespace: Option<&'s str>,
+    name: &'s str,
+    port: Option<i32>,
+    weight: i32,
+    role: BackendRole,
+}
+
+impl<'s> UseKey<'s> {
+    fn of(b: &BackendUse<'s>) -> Self {
+        let r = b.reference;
+        Self {
+            group: r.group.as_ref().map(|g| g.as_str()),
+            kind: r.kind.as_ref().map(|k| k.as_str()),
+            namespace: r.namespace.as_ref().map(|n| n.as_str()),
+            name: r.name.as_str(),
+            port: r.port,
+            weight: b.weight,
+            role: b.role,
+        }
+    }
+}
+
+/// The resolved backend lists of the rules of one Route namespace, by Route kind and backend
+/// uses.
+type RuleLists<'s> = FastMap<(ObjectKind, Vec<UseKey<'s>>), Arc<[ResolvedBackend]>>;
+
+/// Resolved backend lists of one resolution, shared between the rules that name the same
+/// backends. A backend's resolution depends only on the reference, its weight and role, and
+/// the referring Route's kind and namespace (never its name: ReferenceGrants match the `from`
+/// side by group, kind and namespace), so rules with equal inputs get one shared list.
+///
+/// Valid for one snapshot only (it remembers ReferenceGrant, Service and endpoint decisions):
+/// build a new one for each resolution.
+#[derive(Debug, Default)]
+pub(crate) struct BackendCache<'s> {
+    /// Route namespace -> (Route kind, backend uses) -> resolved list.
+    by_namespace: FastMap<String, RuleLists<'s>>,
+}
+
+impl<'s> BackendCache<'s> {
+    /// The resolved backends of one rule of `route` (in `uses` order), from the cache when a
+    /// rule with the same inputs was resolved before.
+    pub(crate) fn rule_backends(
+        &mut self,
+        snapshot: &Snapshot,
+        config: &Config,
+        route: &ObjectRef,
+        uses: &[BackendUse<'s>],
+        endpoints: &Endpoints,
+    ) -> Arc<[ResolvedBackend]> {
+        if uses.is_empty() {
+            return Arc::from([]);
+        }
+        let key = (route.kind, uses.iter().map(UseKey::of).collect::<Vec<_>>());
+        let per_ns = match self.by_namespace.get_mut(route.namespace.as_str()) {
+            Some(m) => m,
+            None => self
+                .by_namespace
+                .entry(route.namespace.clone())
+                .or_default(),
+        };
+        Arc::clone(per_ns.entry(key).or_insert_with(|| {
+            uses.iter()
+                .map(|b| resolve_with(snapshot, config, route, b, Some(endpoints)))
+                .collect()
+        }))
+    }
 }
 
 /// Ready endpoint addresses per Service (namespace/name), sorted and deduplicated; Services

@@ -31,20 +31,25 @@ fn covers(pattern: &str, host: &str) -> bool {
 /// ```
 pub fn intersect(listener: &str, route: &str) -> Option<String> {
     let (l, r) = (lower(listener), lower(route));
+    intersect_lower(&l, &r).map(str::to_string)
+}
+
+/// [`intersect`] of two hostnames already lowercased, borrowing the result from them.
+pub(crate) fn intersect_lower<'a>(l: &'a str, r: &'a str) -> Option<&'a str> {
     if l == r {
-        return Some(l.into_owned());
+        return Some(l);
     }
-    if covers(&l, &r) {
-        Some(r.into_owned())
-    } else if covers(&r, &l) {
-        Some(l.into_owned())
+    if covers(l, r) {
+        Some(r)
+    } else if covers(r, l) {
+        Some(l)
     } else {
         None
     }
 }
 
 /// `s` lowercased, without allocating when it already is.
-fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn lower(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes().any(|b| b.is_ascii_uppercase()) {
         std::borrow::Cow::Owned(s.to_ascii_lowercase())
     } else {
@@ -56,20 +61,35 @@ fn lower(s: &str) -> std::borrow::Cow<'_, str> {
 /// hostname with the Route's hostnames. `Some(vec![])` means "any hostname" (neither side
 /// restricts); `None` means no intersection at all (the Route does not attach on this listener).
 pub fn intersect_all(listener: Option<&str>, route: &[String]) -> Option<Vec<String>> {
+    let route: Vec<std::borrow::Cow<'_, str>> = route.iter().map(|h| lower(h)).collect();
+    intersect_all_lower(listener.map(lower).as_deref(), &route)
+}
+
+/// [`intersect_all`] of hostnames already lowercased (the listener's and the Route's).
+pub(crate) fn intersect_all_lower<S: AsRef<str>>(
+    listener: Option<&str>,
+    route: &[S],
+) -> Option<Vec<String>> {
     match (listener, route.is_empty()) {
         (None, true) => Some(Vec::new()),
-        (Some(l), true) => Some(vec![l.to_ascii_lowercase()]),
+        (Some(l), true) => Some(vec![l.to_string()]),
         (None, false) => {
-            let mut v: Vec<String> = route.iter().map(|h| h.to_ascii_lowercase()).collect();
+            let mut v: Vec<String> = route.iter().map(|h| h.as_ref().to_string()).collect();
             v.sort();
             v.dedup();
             Some(v)
         }
         (Some(l), false) => {
-            let mut v: Vec<String> = route.iter().filter_map(|r| intersect(l, r)).collect();
+            let mut hits = route
+                .iter()
+                .filter_map(|r| intersect_lower(l, r.as_ref()))
+                .peekable();
+            // Most listeners share no hostname with a Route: answer without allocating.
+            hits.peek()?;
+            let mut v: Vec<String> = hits.map(str::to_string).collect();
             v.sort();
             v.dedup();
-            (!v.is_empty()).then_some(v)
+            Some(v)
         }
     }
 }
@@ -108,5 +128,39 @@ mod tests {
             Some(vec!["a.com".to_string()])
         );
         assert_eq!(intersect_all(Some("a.com"), &["b.com".to_string()]), None);
+    }
+
+    #[test]
+    fn case_is_ignored_and_results_are_lowercase() {
+        assert_eq!(
+            intersect_all(Some("*.Example.com"), &["B.example.COM".to_string()]),
+            Some(vec!["b.example.com".to_string()])
+        );
+        assert_eq!(
+            intersect_all(Some("A.com"), &[]),
+            Some(vec!["a.com".to_string()])
+        );
+        assert_eq!(
+            intersect_all(
+                None,
+                &[
+                    "B.com".to_string(),
+                    "b.com".to_string(),
+                    "a.com".to_string()
+                ]
+            ),
+            Some(vec!["a.com".to_string(), "b.com".to_string()])
+        );
+        assert_eq!(
+            intersect_all(
+                Some("*.com"),
+                &[
+                    "x.a.com".to_string(),
+                    "b.org".to_string(),
+                    "X.a.com".to_string()
+                ]
+            ),
+            Some(vec!["x.a.com".to_string()])
+        );
     }
 }

@@ -477,6 +477,8 @@ impl IncrementalResolver {
         // 1. Re-plan.
         let mut touched: BTreeSet<ListenerId> = BTreeSet::new();
         let mut old_entries: BTreeMap<ObjectRef, RouteEntry> = BTreeMap::new();
+        let snap: &Snapshot = snapshot;
+        let mut caches = super::PlanCaches::default();
         for id in &dirty {
             if let Some(old) = routes.remove(id) {
                 for o in &old.plan.outcomes {
@@ -495,10 +497,10 @@ impl IncrementalResolver {
                 }
                 old_entries.insert(id.clone(), old);
             }
-            let Some(view) = route::route_view(snapshot, id) else {
+            let Some(view) = route::route_view(snap, id) else {
                 continue;
             };
-            let plan = plan_route(snapshot, config, gateways, endpoints, &view);
+            let plan = plan_route(snap, config, gateways, endpoints, &mut caches, &view);
             let entry = RouteEntry {
                 conflict_key: attachment::conflict_key(&view),
                 parents: parents_of(&view),

@@ -84,15 +84,6 @@ pub struct MatchSummary {
     pub match_index: usize,
 }
 
-/// [`host_rank`] without the name: what sorting can compute once per entry.
-pub(crate) type HostClass = (u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>);
-
-/// The [`HostClass`] of a hostname.
-pub(crate) fn host_class(h: &Option<Arc<str>>) -> HostClass {
-    let (c, l, n, _) = host_rank(h);
-    (c, l, n)
-}
-
 /// Host specificity: exact hostnames first, then wildcards with more labels, then "any"; ties
 /// broken by the longer, then the alphabetically first name (only for a total order: entries
 /// with different hostnames never compete for a request).
@@ -116,12 +107,7 @@ impl Ord for MatchSummary {
     fn cmp(&self, other: &Self) -> Ordering {
         use std::cmp::Reverse as R;
         // spec: Listener hostname precedence — exact over wildcard, more specific wildcard first.
-        let host = if self.hostname == other.hostname {
-            Ordering::Equal
-        } else {
-            host_rank(&self.hostname).cmp(&host_rank(&other.hostname))
-        };
-        host
+        host_order(&self.hostname, &other.hostname)
             // spec: HTTPRouteRule precedence items 1-3 (path type and length).
             .then_with(|| self.path.rank().cmp(&other.path.rank()))
             // spec: HTTPRouteRule precedence item 4 (method match).
@@ -143,6 +129,46 @@ impl Ord for MatchSummary {
             // spec: then the first rule and match in the Route.
             .then_with(|| self.rule_index.cmp(&other.rule_index))
             .then_with(|| self.match_index.cmp(&other.match_index))
+    }
+}
+
+/// The steps of [`MatchSummary`]'s order up to the creation time, as plain integers: sorting
+/// by it, then by the full order among equal keys, gives the full order. `host` is the rank of
+/// the entry's hostname among the distinct hostnames being sorted, in the order of the
+/// hostname step (see [`host_order`]).
+pub(crate) type SortKey = (u32, u8, u64, u64, bool, u64, u64, bool, i128);
+
+impl MatchSummary {
+    /// The [`SortKey`] of this entry, its hostname ranked `host`. Must agree with [`Ord`]
+    /// step by step (tested below).
+    pub(crate) fn sort_key(&self, host: u32) -> SortKey {
+        let wide = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let (path_type, std::cmp::Reverse((a, b))) = self.path.rank();
+        (
+            host,
+            path_type,
+            // Longer first.
+            u64::MAX - wide(a),
+            u64::MAX - wide(b),
+            // With a method first.
+            !self.method,
+            // More headers, then more query parameters first.
+            u64::MAX - wide(self.headers),
+            u64::MAX - wide(self.query_params),
+            // Oldest first; unknown age last.
+            self.created.is_none(),
+            self.created.as_ref().map_or(0, |t| t.0.as_nanosecond()),
+        )
+    }
+}
+
+/// The hostname step of [`MatchSummary`]'s order between two distinct hostnames (`None` =
+/// any hostname): ranking distinct hostnames by it gives [`SortKey`]'s `host`.
+pub(crate) fn host_order(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> Ordering {
+    if a == b {
+        Ordering::Equal
+    } else {
+        host_rank(a).cmp(&host_rank(b))
     }
 }
 
@@ -224,6 +250,88 @@ mod tests {
         let mut q = s(PathKey::PathPrefix(1));
         q.query_params = 1;
         assert!(m < h && h < q && q < s(PathKey::PathPrefix(1)));
+    }
+
+    /// Entries differing in every step of the order, in many combinations.
+    fn variety() -> Vec<MatchSummary> {
+        let hosts: [Option<Arc<str>>; 5] = [
+            None,
+            Some("a.example.com".into()),
+            Some("*.example.com".into()),
+            Some("*.a.example.com".into()),
+            Some("b.example.com".into()),
+        ];
+        let paths = [
+            PathKey::Exact(3),
+            PathKey::Exact(7),
+            PathKey::RegularExpression(4),
+            PathKey::PathPrefix(1),
+            PathKey::PathPrefix(9),
+            PathKey::Grpc {
+                service: 3,
+                method: 0,
+            },
+            PathKey::Grpc {
+                service: 3,
+                method: 2,
+            },
+            PathKey::Any,
+        ];
+        let times = [
+            None,
+            Some(Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH)),
+            Some(Time(k8s_openapi::jiff::Timestamp::from_second(-5).unwrap())),
+            Some(Time(
+                k8s_openapi::jiff::Timestamp::new(1_700_000_000, 5).unwrap(),
+            )),
+        ];
+        let mut out = Vec::new();
+        let mut n = 0usize;
+        for h in &hosts {
+            for p in &paths {
+                for t in &times {
+                    n += 1;
+                    let mut m = s(p.clone());
+                    m.hostname = h.clone();
+                    m.created = t.clone();
+                    m.method = n.is_multiple_of(2);
+                    m.headers = n % 3;
+                    m.query_params = n % 5 / 2;
+                    m.name = if n % 7 < 3 { "a" } else { "b" }.into();
+                    m.rule_index = n % 4;
+                    out.push(m);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn sort_key_agrees_with_the_order() {
+        let v = variety();
+        let mut hosts: Vec<Option<Arc<str>>> = v.iter().map(|m| m.hostname.clone()).collect();
+        hosts.sort_by(host_order);
+        hosts.dedup();
+        let rank = |h: &Option<Arc<str>>| {
+            u32::try_from(hosts.iter().position(|x| x == h).unwrap()).unwrap()
+        };
+        for a in &v {
+            for b in &v {
+                let (ka, kb) = (a.sort_key(rank(&a.hostname)), b.sort_key(rank(&b.hostname)));
+                // The key never contradicts the order, and ties only where the order looks
+                // past the creation time.
+                if ka != kb {
+                    assert_eq!(ka.cmp(&kb), a.cmp(b), "{a:?} vs {b:?}");
+                } else {
+                    assert_eq!(a.hostname, b.hostname);
+                    assert_eq!(
+                        (&a.path, a.method, a.headers),
+                        (&b.path, b.method, b.headers)
+                    );
+                    assert_eq!((a.query_params, &a.created), (b.query_params, &b.created));
+                }
+            }
+        }
     }
 
     #[test]

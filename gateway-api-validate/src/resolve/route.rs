@@ -15,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::snapshot::{ObjectKind, ObjectRef, Snapshot};
 
 /// What a backend reference is used for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum BackendRole {
     /// Receives the traffic (`rules[].backendRefs`).
     Backend,
