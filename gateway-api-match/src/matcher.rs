@@ -724,8 +724,8 @@ impl<F, B> Matcher<F, B> {
         path: &str,
         req: &Request<'_, H>,
     ) -> Option<u32> {
-        let (exact, mut prefixes) = b.paths.lookup(path);
-        if let Some(list) = exact
+        let found = b.paths.lookup(path);
+        if let Some(list) = found.exact()
             && let Some(c) = self.first_passing(list, req)
         {
             return Some(c);
@@ -737,7 +737,9 @@ impl<F, B> Matcher<F, B> {
         {
             return Some(c);
         }
-        prefixes.find_map(|list| self.first_passing(list, req))
+        found
+            .prefixes(path)
+            .find_map(|list| self.first_passing(list, req))
     }
 
     /// Matches a gRPC request (`POST /service/method`) against the GRPCRoutes.
