@@ -666,6 +666,7 @@ impl<F, B> Matcher<F, B> {
         Some(&self.ports[i])
     }
 
+    #[inline]
     fn first_passing<H: Headers + ?Sized>(
         &self,
         list: &[u32],
@@ -676,6 +677,7 @@ impl<F, B> Matcher<F, B> {
             .find(|&c| self.cands[c as usize].residual_ok(req))
     }
 
+    #[inline]
     fn result(&self, listener: usize, cand: u32) -> RouteMatch<'_, F, B> {
         let c = &self.cands[cand as usize];
         let rule = &self.rules[c.rule as usize];

@@ -493,7 +493,7 @@ impl<T> PathIndex<T> {
         };
         while let Some(i) = at {
             let node = &self.nodes[i as usize];
-            if node.path.as_bytes() == key {
+            if bytes_eq(node.path.as_bytes(), key) {
                 return Some(i);
             }
             at = node.next;
@@ -514,6 +514,66 @@ fn slash_bits(w: u64) -> u64 {
     // Bits 8k+7 -> bit 56+k: every (k, j) pair of the product lands on a
     // distinct bit, so there are no carries.
     ((hits >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// Hash of `bytes[..b]` (`b < bytes.len()`), equal to
+/// `PrefixHasher::new(bytes).prefix(b)`, with whole-word loads only.
+#[inline]
+fn short_prefix_hash(bytes: &[u8], b: usize) -> u64 {
+    let mut state = SEED;
+    let full = b / 8;
+    for i in 0..full {
+        state = mix(state, load8(bytes, i * 8));
+    }
+    let (at, r) = (full * 8, b % 8);
+    if r != 0 {
+        let n = bytes.len();
+        let w = if at + 8 <= n {
+            load8(bytes, at)
+        } else if n >= 8 {
+            load8(bytes, n - 8) >> (8 * (at + 8 - n))
+        } else {
+            let mut v = 0u64;
+            for (k, &c) in bytes[at..b].iter().enumerate() {
+                v |= u64::from(c) << (8 * k);
+            }
+            v
+        };
+        state = mix(state, w & ((1u64 << (8 * r)) - 1));
+    }
+    mix(state, b as u64)
+}
+
+/// `a == b`, comparing 8 (or 4) bytes at a time without a library call.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            if load8(a, i) != load8(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        // The last 8 bytes (overlapping the words already compared).
+        load8(a, n - 8) == load8(b, n - 8)
+    } else if n >= 4 {
+        load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4)
+    } else {
+        a == b
+    }
+}
+
+/// 4 bytes at `at` (`at + 4 <= b.len()`), little-endian.
+#[inline(always)]
+fn load4(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(w)
 }
 
 /// The result of [`PathIndex::lookup`]: the Exact candidates, and the
@@ -543,8 +603,7 @@ impl<'a, T> PathLookup<'a, T> {
         while pending != 0 {
             let b = 63 - pending.leading_zeros() as usize;
             pending &= !(1u64 << b);
-            let hash = PrefixHasher::new(bytes).prefix(b);
-            if let Some(i) = self.index.probe(&bytes[..b], hash)
+            if let Some(i) = self.index.probe(&bytes[..b], short_prefix_hash(bytes, b))
                 && self.index.nodes[i as usize].has_prefix
             {
                 next = Some(i);
@@ -711,6 +770,30 @@ mod tests {
                 want_exact.map(|v| v.into_iter().map(str::to_owned).collect::<Vec<_>>()),
                 "{path}"
             );
+        }
+    }
+
+    #[test]
+    fn short_helpers_agree_with_the_plain_ones() {
+        let s = b"/abcdefgh/ij/klmnopqrstu/vwx/yz0123456789/";
+        for n in 1..=s.len() {
+            let bytes = &s[..n];
+            for b in 0..n {
+                assert_eq!(
+                    short_prefix_hash(bytes, b),
+                    PrefixHasher::new(bytes).prefix(b),
+                    "{n} {b}"
+                );
+            }
+            for m in 0..=s.len() {
+                let mut other = s[..m].to_vec();
+                assert_eq!(bytes_eq(bytes, &other), bytes == &other[..]);
+                for k in 0..m {
+                    other[k] ^= 1;
+                    assert_eq!(bytes_eq(bytes, &other), bytes == &other[..], "{n} {m} {k}");
+                    other[k] ^= 1;
+                }
+            }
         }
     }
 
