@@ -268,7 +268,7 @@ fn host_hash(b: &[u8], wildcard: bool) -> u64 {
 
 /// Does the request bytes `req`, lower-cased, equal the (lower-case) `key`?
 #[inline(always)]
-fn eq_lower(req: &[u8], key: &[u8]) -> bool {
+pub(crate) fn eq_lower(req: &[u8], key: &[u8]) -> bool {
     let n = req.len();
     if n != key.len() {
         return false;
