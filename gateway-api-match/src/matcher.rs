@@ -414,7 +414,13 @@ impl<'o> Builder<'o> {
                                 rule: rule_i,
                                 match_index: mi,
                             };
-                            let b = buckets.entry(h.clone()).or_default();
+                            // Clone the hostname only for a new bucket.
+                            if !buckets.contains_key(h) {
+                                buckets.insert(h.clone(), Default::default());
+                            }
+                            let Some(b) = buckets.get_mut(h) else {
+                                continue;
+                            };
                             let list = match &m.path {
                                 PathMatch::Exact(p) => b.exact.entry(p).or_default(),
                                 PathMatch::RegularExpression(p) => b.regex.entry(p).or_default(),
@@ -481,7 +487,13 @@ impl<'o> Builder<'o> {
                                 rule: rule_i,
                                 match_index: mi,
                             };
-                            let b = buckets.entry(h.clone()).or_default();
+                            // Clone the hostname only for a new bucket.
+                            if !buckets.contains_key(h) {
+                                buckets.insert(h.clone(), Default::default());
+                            }
+                            let Some(b) = buckets.get_mut(h) else {
+                                continue;
+                            };
                             let list = match method {
                                 None => &mut b.any,
                                 Some((GrpcMatchType::RegularExpression, _, _)) => &mut b.regex,

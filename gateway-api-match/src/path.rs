@@ -263,22 +263,26 @@ impl<T: Default> PathIndex<T> {
     /// Links every node to its nearest shorter prefix. Call once after the
     /// last insertion.
     pub(crate) fn finish(&mut self) {
-        for i in 1..self.nodes.len() {
-            let path = self.nodes[i].path.clone();
-            let mut up = self.nodes[0].has_prefix.then_some(0);
-            // Boundaries from the longest proper prefix down.
-            for (b, _) in path.match_indices('/').rev() {
-                if b == 0 {
-                    break;
-                }
-                if let Some(j) = self.find(&path[..b], hash_str(&path[..b]))
-                    && self.nodes[j as usize].has_prefix
-                {
-                    up = Some(j);
-                    break;
-                }
-            }
-            self.nodes[i].up = up;
+        let root = self.nodes[0].has_prefix.then_some(0);
+        let ups: Vec<Option<u32>> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let path = &*n.path;
+                // Boundaries from the longest proper prefix down.
+                path.bytes()
+                    .enumerate()
+                    .rev()
+                    .filter(|&(b, c)| c == b'/' && b > 0 && b < path.len())
+                    .find_map(|(b, _)| {
+                        self.find(&path[..b], hash_str(&path[..b]))
+                            .filter(|&j| self.nodes[j as usize].has_prefix)
+                    })
+                    .or(root)
+            })
+            .collect();
+        for (n, up) in self.nodes.iter_mut().zip(ups).skip(1) {
+            n.up = up;
         }
         let words = self.max_len / 64 + 1;
         let mut any = vec![0u64; words];
