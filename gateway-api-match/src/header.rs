@@ -25,8 +25,11 @@ impl Headers for HeaderMap {
 
 impl<N: AsRef<str>, V: AsRef<[u8]>> Headers for [(N, V)] {
     fn first_value(&self, name: &HeaderName) -> Option<&[u8]> {
+        // `HeaderName`s are lower case: compare 8 bytes at a time,
+        // lower-casing only the request's bytes, and only when they differ.
+        let want = name.as_str().as_bytes();
         self.iter()
-            .find(|(n, _)| n.as_ref().eq_ignore_ascii_case(name.as_str()))
+            .find(|(n, _)| crate::host::eq_lower(n.as_ref().as_bytes(), want))
             .map(|(_, v)| v.as_ref())
     }
 }
@@ -82,6 +85,18 @@ mod tests {
         let name = HeaderName::from_static("x-a");
         let pairs = [("X-A", "1"), ("x-a", "2")];
         assert_eq!(pairs[..].first_value(&name), Some(&b"1"[..]));
+        // Long names, mixed case, and near misses (bit 5 differences that
+        // are not letters).
+        let long = HeaderName::from_static("x-request-identifier");
+        let long_pairs = [
+            ("x-request-identifie", "0"),
+            ("x\rrequest-identifier", "1"),
+            ("X-Request-IdentifieR", "2"),
+            ("x-request-identifier", "3"),
+        ];
+        assert_eq!(long_pairs[..].first_value(&long), Some(&b"2"[..]));
+        assert_eq!(long_pairs[3..].first_value(&long), Some(&b"3"[..]));
+        assert_eq!(long_pairs[..2].first_value(&long), None);
         let mut map = HeaderMap::new();
         map.append("x-a", "1".parse().expect("value"));
         map.append("x-a", "2".parse().expect("value"));

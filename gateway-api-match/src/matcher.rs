@@ -414,7 +414,13 @@ impl<'o> Builder<'o> {
                                 rule: rule_i,
                                 match_index: mi,
                             };
-                            let b = buckets.entry(h.clone()).or_default();
+                            // Clone the hostname only for a new bucket.
+                            if !buckets.contains_key(h) {
+                                buckets.insert(h.clone(), Default::default());
+                            }
+                            let Some(b) = buckets.get_mut(h) else {
+                                continue;
+                            };
                             let list = match &m.path {
                                 PathMatch::Exact(p) => b.exact.entry(p).or_default(),
                                 PathMatch::RegularExpression(p) => b.regex.entry(p).or_default(),
@@ -481,7 +487,13 @@ impl<'o> Builder<'o> {
                                 rule: rule_i,
                                 match_index: mi,
                             };
-                            let b = buckets.entry(h.clone()).or_default();
+                            // Clone the hostname only for a new bucket.
+                            if !buckets.contains_key(h) {
+                                buckets.insert(h.clone(), Default::default());
+                            }
+                            let Some(b) = buckets.get_mut(h) else {
+                                continue;
+                            };
                             let list = match method {
                                 None => &mut b.any,
                                 Some((GrpcMatchType::RegularExpression, _, _)) => &mut b.regex,
@@ -666,6 +678,7 @@ impl<F, B> Matcher<F, B> {
         Some(&self.ports[i])
     }
 
+    #[inline]
     fn first_passing<H: Headers + ?Sized>(
         &self,
         list: &[u32],
@@ -676,6 +689,7 @@ impl<F, B> Matcher<F, B> {
             .find(|&c| self.cands[c as usize].residual_ok(req))
     }
 
+    #[inline]
     fn result(&self, listener: usize, cand: u32) -> RouteMatch<'_, F, B> {
         let c = &self.cands[cand as usize];
         let rule = &self.rules[c.rule as usize];
@@ -724,8 +738,8 @@ impl<F, B> Matcher<F, B> {
         path: &str,
         req: &Request<'_, H>,
     ) -> Option<u32> {
-        let (exact, mut prefixes) = b.paths.lookup(path);
-        if let Some(list) = exact
+        let found = b.paths.lookup(path);
+        if let Some(list) = found.exact()
             && let Some(c) = self.first_passing(list, req)
         {
             return Some(c);
@@ -737,7 +751,9 @@ impl<F, B> Matcher<F, B> {
         {
             return Some(c);
         }
-        prefixes.find_map(|list| self.first_passing(list, req))
+        found
+            .prefixes(path)
+            .find_map(|list| self.first_passing(list, req))
     }
 
     /// Matches a gRPC request (`POST /service/method`) against the GRPCRoutes.

@@ -263,22 +263,26 @@ impl<T: Default> PathIndex<T> {
     /// Links every node to its nearest shorter prefix. Call once after the
     /// last insertion.
     pub(crate) fn finish(&mut self) {
-        for i in 1..self.nodes.len() {
-            let path = self.nodes[i].path.clone();
-            let mut up = self.nodes[0].has_prefix.then_some(0);
-            // Boundaries from the longest proper prefix down.
-            for (b, _) in path.match_indices('/').rev() {
-                if b == 0 {
-                    break;
-                }
-                if let Some(j) = self.find(&path[..b], hash_str(&path[..b]))
-                    && self.nodes[j as usize].has_prefix
-                {
-                    up = Some(j);
-                    break;
-                }
-            }
-            self.nodes[i].up = up;
+        let root = self.nodes[0].has_prefix.then_some(0);
+        let ups: Vec<Option<u32>> = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let path = &*n.path;
+                // Boundaries from the longest proper prefix down.
+                path.bytes()
+                    .enumerate()
+                    .rev()
+                    .filter(|&(b, c)| c == b'/' && b > 0 && b < path.len())
+                    .find_map(|(b, _)| {
+                        self.find(&path[..b], hash_str(&path[..b]))
+                            .filter(|&j| self.nodes[j as usize].has_prefix)
+                    })
+                    .or(root)
+            })
+            .collect();
+        for (n, up) in self.nodes.iter_mut().zip(ups).skip(1) {
+            n.up = up;
         }
         let words = self.max_len / 64 + 1;
         let mut any = vec![0u64; words];
@@ -308,32 +312,102 @@ impl<T: Default> PathIndex<T> {
 }
 
 impl<T> PathIndex<T> {
-    /// Exact candidates of `path`, and the prefix candidate lists matching
-    /// it, longest prefix first.
-    pub(crate) fn lookup<'a>(&'a self, path: &str) -> (Option<&'a T>, PrefixLookup<'a, T>) {
+    /// Probes `path`: its Exact candidates at once, its PathPrefix
+    /// candidates only when asked for ([`PathLookup::prefixes`]).
+    ///
+    /// Paths shorter than 64 bytes (nearly all) take one pass over at most
+    /// `max_len` bytes, 8 at a time, that hashes the path and builds a bitmap
+    /// of the `/` positions. The bitmap ANDed with the bitmap of
+    /// stored prefix lengths gives the boundaries worth probing, and those
+    /// are probed from the longest down only if the prefixes are needed: the
+    /// first hit is the longest matching prefix (its `up` links give the
+    /// rest), so usually one probe. Longer paths use the general routine.
+    #[inline]
+    pub(crate) fn lookup<'a>(&'a self, path: &str) -> PathLookup<'a, T> {
+        let bytes = path.as_bytes();
+        let n = bytes.len();
+        let root = self.nodes[0].has_prefix.then_some(0);
+        let mut out = PathLookup {
+            index: self,
+            whole: None,
+            deepest: root,
+            pending: 0,
+        };
+        if n >= 64 {
+            let (whole, deepest) = self.lookup_general(path);
+            out.whole = whole;
+            out.deepest = deepest;
+            return out;
+        }
+        // Exact paths and prefixes all start with `/`; other request paths
+        // (`*`) only match the root prefix.
+        if bytes.first() != Some(&b'/') || self.nodes.len() == 1 {
+            if bytes == b"/" {
+                // The path `/` itself (node 0).
+                out.whole = Some(0);
+            }
+            return out;
+        }
+        // Bytes that can hold a boundary `/` (at most at `max_len`).
+        let scan = n.min(self.max_len + 1);
+        let lens_any = self.lens_any.first().copied().unwrap_or(0);
+        let lens_prefix = self.lens_prefix.first().copied().unwrap_or(0);
+        let mut slashes = 0u64;
+        let mut state = SEED;
+        // Whole words first, then the last partial one (zero-extended).
+        let full = scan / 8;
+        for i in 0..full {
+            let w = load8(bytes, i * 8);
+            state = mix(state, w);
+            slashes |= slash_bits(w) << (i * 8);
+        }
+        let at = full * 8;
+        if at < scan {
+            let w = if at + 8 <= n {
+                load8(bytes, at)
+            } else if n >= 8 {
+                load8(bytes, n - 8) >> (8 * (at + 8 - n))
+            } else {
+                let mut v = 0u64;
+                for (k, &c) in bytes[at..].iter().enumerate() {
+                    v |= u64::from(c) << (8 * k);
+                }
+                v
+            };
+            slashes |= slash_bits(w) << at;
+            state = mix(state, w);
+        }
+        // Boundaries `b` (0 < b < n) at a `/` with a stored prefix of length b.
+        out.pending = slashes & lens_prefix & !1;
+        // `scan == n` here, so `state` is the hash state over the whole path.
+        if n <= self.max_len && lens_any >> n & 1 != 0 {
+            out.whole = self.probe(bytes, mix(state, n as u64));
+            if let Some(i) = out.whole
+                && self.nodes[i as usize].has_prefix
+            {
+                // The whole path is itself the longest prefix.
+                out.deepest = Some(i);
+                out.pending = 0;
+            }
+        }
+        out
+    }
+
+    /// Probes `path` and the prefixes matching it: the node of the whole path
+    /// (if any) and the node of the longest matching prefix. The general case
+    /// (any length), probing every boundary prefix in increasing length.
+    fn lookup_general(&self, path: &str) -> (Option<u32>, Option<u32>) {
         let bytes = path.as_bytes();
         let n = bytes.len();
         let mut deepest = self.nodes[0].has_prefix.then_some(0);
         if self.nodes.len() == 1 && n > 1 {
             // Only the root: nothing to probe but the path `/` itself.
-            return (
-                None,
-                PrefixLookup {
-                    index: self,
-                    next: deepest,
-                },
-            );
+            return (None, deepest);
         }
         // Exact paths and prefixes all start with `/`; other request paths
         // (`*`) only match the root prefix.
         if bytes.first() != Some(&b'/') {
-            return (
-                None,
-                PrefixLookup {
-                    index: self,
-                    next: deepest,
-                },
-            );
+            return (None, deepest);
         }
         // One pass, 8 bytes at a time: `state` is the hash state over the
         // whole words before `at` (see `PrefixHasher`); every `/` at b > 0
@@ -403,14 +477,7 @@ impl<T> PathIndex<T> {
         {
             deepest = Some(i);
         }
-        let exact = whole.map(|i| &self.nodes[i as usize].exact);
-        (
-            exact,
-            PrefixLookup {
-                index: self,
-                next: deepest,
-            },
-        )
+        (whole, deepest)
     }
 
     /// The node whose path is `key`, given the key's hash.
@@ -430,12 +497,127 @@ impl<T> PathIndex<T> {
         };
         while let Some(i) = at {
             let node = &self.nodes[i as usize];
-            if node.path.as_bytes() == key {
+            if bytes_eq(node.path.as_bytes(), key) {
                 return Some(i);
             }
             at = node.next;
         }
         None
+    }
+}
+
+/// High bit of each byte of `w` that is a `/`, compressed to one bit per
+/// byte (bit `k` for byte `k`).
+#[inline(always)]
+fn slash_bits(w: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const SLASHES: u64 = 0x2f2f_2f2f_2f2f_2f2f;
+    let x = w ^ SLASHES;
+    // High bit of each byte of `x` that is zero (a `/`), exactly.
+    let hits = !(((x & LOW7) + LOW7) | x) & !LOW7;
+    // Bits 8k+7 -> bit 56+k: every (k, j) pair of the product lands on a
+    // distinct bit, so there are no carries.
+    ((hits >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
+}
+
+/// Hash of `bytes[..b]` (`b < bytes.len()`), equal to
+/// `PrefixHasher::new(bytes).prefix(b)`, with whole-word loads only.
+#[inline]
+fn short_prefix_hash(bytes: &[u8], b: usize) -> u64 {
+    let mut state = SEED;
+    let full = b / 8;
+    for i in 0..full {
+        state = mix(state, load8(bytes, i * 8));
+    }
+    let (at, r) = (full * 8, b % 8);
+    if r != 0 {
+        let n = bytes.len();
+        let w = if at + 8 <= n {
+            load8(bytes, at)
+        } else if n >= 8 {
+            load8(bytes, n - 8) >> (8 * (at + 8 - n))
+        } else {
+            let mut v = 0u64;
+            for (k, &c) in bytes[at..b].iter().enumerate() {
+                v |= u64::from(c) << (8 * k);
+            }
+            v
+        };
+        state = mix(state, w & ((1u64 << (8 * r)) - 1));
+    }
+    mix(state, b as u64)
+}
+
+/// `a == b`, comparing 8 (or 4) bytes at a time without a library call.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 <= n {
+            if load8(a, i) != load8(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        // The last 8 bytes (overlapping the words already compared).
+        load8(a, n - 8) == load8(b, n - 8)
+    } else if n >= 4 {
+        load4(a, 0) == load4(b, 0) && load4(a, n - 4) == load4(b, n - 4)
+    } else {
+        a == b
+    }
+}
+
+/// 4 bytes at `at` (`at + 4 <= b.len()`), little-endian.
+#[inline(always)]
+fn load4(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// The result of [`PathIndex::lookup`]: the Exact candidates, and the
+/// state needed to find the prefix candidates on demand.
+pub(crate) struct PathLookup<'a, T> {
+    index: &'a PathIndex<T>,
+    /// Node of the whole path.
+    whole: Option<u32>,
+    /// Longest matching prefix found so far (the root, or the whole path).
+    deepest: Option<u32>,
+    /// Boundaries still to probe (bit `b`: the prefix `path[..b]`).
+    pending: u64,
+}
+
+impl<'a, T> PathLookup<'a, T> {
+    /// Exact candidates of the path.
+    #[inline]
+    pub(crate) fn exact(&self) -> Option<&'a T> {
+        self.whole.map(|i| &self.index.nodes[i as usize].exact)
+    }
+
+    /// Prefix candidate lists matching the path, longest prefix first.
+    pub(crate) fn prefixes(&self, path: &str) -> PrefixLookup<'a, T> {
+        let bytes = path.as_bytes();
+        let mut pending = self.pending;
+        let mut next = self.deepest;
+        while pending != 0 {
+            let b = 63 - pending.leading_zeros() as usize;
+            pending &= !(1u64 << b);
+            if let Some(i) = self.index.probe(&bytes[..b], short_prefix_hash(bytes, b))
+                && self.index.nodes[i as usize].has_prefix
+            {
+                next = Some(i);
+                break;
+            }
+        }
+        PrefixLookup {
+            index: self.index,
+            next,
+        }
     }
 }
 
@@ -506,7 +688,7 @@ mod tests {
     }
 
     fn prefixes(t: &PathIndex<Vec<&'static str>>, path: &str) -> Vec<&'static str> {
-        t.lookup(path).1.flatten().copied().collect()
+        t.lookup(path).prefixes(path).flatten().copied().collect()
     }
 
     #[test]
@@ -520,10 +702,10 @@ mod tests {
         assert_eq!(prefixes(&t, "/a//d/e"), ["/a//d", "/a", "/"]);
         assert_eq!(prefixes(&t, "/ab"), ["/"]);
         assert_eq!(prefixes(&t, "*"), ["/"]);
-        assert_eq!(t.lookup("/a/b").0, Some(&vec!["/a/b"]));
-        assert_eq!(t.lookup("/a/b/").0, Some(&vec!["/a/b/"]));
-        assert_eq!(t.lookup("/a").0, Some(&vec![]));
-        assert_eq!(t.lookup("/q").0, None);
+        assert_eq!(t.lookup("/a/b").exact(), Some(&vec!["/a/b"]));
+        assert_eq!(t.lookup("/a/b/").exact(), Some(&vec!["/a/b/"]));
+        assert_eq!(t.lookup("/a").exact(), Some(&vec![]));
+        assert_eq!(t.lookup("/q").exact(), None);
         let t = index(&["/a/b"], &[]);
         assert_eq!(prefixes(&t, "/a/b/c"), ["/a/b"]);
         assert!(prefixes(&t, "/a").is_empty());
@@ -585,13 +767,102 @@ mod tests {
                 .collect();
             want.sort_by_key(|p| std::cmp::Reverse(normalize_prefix(p).len()));
             assert_eq!(prefixes(&t, path), want, "{path}");
-            let exact = t.lookup(path).0.filter(|v| !v.is_empty()).cloned();
+            let exact = t.lookup(path).exact().filter(|v| !v.is_empty()).cloned();
             let want_exact = stored.contains(&path).then(|| vec![path]);
             assert_eq!(
                 exact.map(|v| v.into_iter().map(str::to_owned).collect::<Vec<_>>()),
                 want_exact.map(|v| v.into_iter().map(str::to_owned).collect::<Vec<_>>()),
                 "{path}"
             );
+        }
+    }
+
+    #[test]
+    fn short_helpers_agree_with_the_plain_ones() {
+        let s = b"/abcdefgh/ij/klmnopqrstu/vwx/yz0123456789/";
+        for n in 1..=s.len() {
+            let bytes = &s[..n];
+            for b in 0..n {
+                assert_eq!(
+                    short_prefix_hash(bytes, b),
+                    PrefixHasher::new(bytes).prefix(b),
+                    "{n} {b}"
+                );
+            }
+            for m in 0..=s.len() {
+                let mut other = s[..m].to_vec();
+                assert_eq!(bytes_eq(bytes, &other), bytes == &other[..]);
+                for k in 0..m {
+                    other[k] ^= 1;
+                    assert_eq!(bytes_eq(bytes, &other), bytes == &other[..], "{n} {m} {k}");
+                    other[k] ^= 1;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn slash_bits_marks_exactly_the_slashes() {
+        for w in [0u64, u64::MAX, 0x2f2f_2f2f_2f2f_2f2f, 0x2f00_2f2e_302f_af2f] {
+            let want = (0..8).fold(0u64, |m, k| {
+                m | u64::from((w >> (8 * k)) as u8 == b'/') << k
+            });
+            assert_eq!(slash_bits(w), want, "{w:#x}");
+        }
+        for k in 0..8 {
+            assert_eq!(slash_bits(0x2fu64 << (8 * k)), 1 << k);
+            // Byte k is `/` (0x2f), the others 0xff.
+            assert_eq!(slash_bits(!(0xd0u64 << (8 * k))), 1 << k, "{k}");
+        }
+    }
+
+    // The short-path fast lookup (under 64 bytes) and the general routine
+    // agree, on lengths around every word boundary and the 64-byte cutover.
+    #[test]
+    fn fast_lookup_agrees_with_the_general_routine() {
+        let seg = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let mut paths: Vec<String> = vec!["/".into(), "*".into(), "//".into()];
+        for cut in [1usize, 2, 3, 5, 7, 8, 9, 15, 16, 17] {
+            let mut p = String::new();
+            let mut i = 0;
+            while p.len() < 80 {
+                p.push('/');
+                let len = (cut + i) % 11 + 1;
+                p.push_str(&seg[i % 40..i % 40 + len]);
+                i += 1;
+                paths.push(p.clone());
+                paths.push(format!("{p}/"));
+            }
+        }
+        let stored: Vec<&'static str> = paths
+            .iter()
+            .step_by(2)
+            .filter(|p| p.starts_with('/'))
+            .map(|p| &*Box::leak(p.clone().into_boxed_str()))
+            .collect();
+        let mut t: PathIndex<Vec<&'static str>> = PathIndex::default();
+        for (i, p) in stored.iter().enumerate() {
+            if i % 3 != 0 {
+                t.prefix_mut(normalize_prefix(p)).push(p);
+            }
+            if i % 2 == 0 {
+                t.exact_mut(p).push(p);
+            }
+        }
+        t.finish();
+        for path in &paths {
+            let (whole, deepest) = t.lookup_general(path);
+            let fast = t.lookup(path);
+            assert_eq!(fast.whole, whole, "{path}");
+            let got: Vec<_> = fast.prefixes(path).flatten().copied().collect();
+            let want: Vec<_> = PrefixLookup {
+                index: &t,
+                next: deepest,
+            }
+            .flatten()
+            .copied()
+            .collect();
+            assert_eq!(got, want, "{path}");
         }
     }
 
@@ -603,7 +874,7 @@ mod tests {
             prefixes(&t, &format!("{long}/z")),
             [long, &long[..28], &long[..9]]
         );
-        assert_eq!(t.lookup(long).0, Some(&vec![long]));
+        assert_eq!(t.lookup(long).exact(), Some(&vec![long]));
         assert_eq!(
             prefixes(&t, "/abcdefgh/ijklmnopqrstuvwxyz/0123456789abcdeF"),
             [&long[..28], &long[..9]]

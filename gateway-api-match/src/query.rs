@@ -11,13 +11,34 @@ use crate::value::ValuePredicate;
 /// spec: HTTPQueryParamMatch name — "it is *recommended* that
 /// implementations should match against the first value of the param".
 pub(crate) fn first_value<'q>(query: &'q str, name: &str) -> Option<&'q str> {
-    query.split('&').find_map(|pair| {
-        let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (n == name).then_some(v)
-    })
+    let q = query.as_bytes();
+    let nb = name.as_bytes();
+    // A pair's name ends at its first `=` and the pair at `&`: a name
+    // holding either never matches.
+    if nb.iter().any(|&b| b == b'=' || b == b'&') {
+        return None;
+    }
+    let mut start = 0;
+    loop {
+        let end = q[start..]
+            .iter()
+            .position(|&b| b == b'&')
+            .map_or(q.len(), |i| start + i);
+        let pair = &q[start..end];
+        if pair.starts_with(nb) {
+            match pair.get(nb.len()) {
+                None => return Some(""),
+                Some(b'=') => return query.get(start + nb.len() + 1..end),
+                Some(_) => {}
+            }
+        }
+        if end == q.len() {
+            return None;
+        }
+        start = end + 1;
+    }
 }
 
-/// A compiled query parameter condition.
 #[derive(Debug, Clone)]
 pub(crate) struct QueryPredicate {
     pub(crate) name: Box<str>,
@@ -61,5 +82,13 @@ mod tests {
         assert_eq!(first_value("A=1", "a"), None);
         assert_eq!(first_value("a%3D=1", "a"), None);
         assert_eq!(first_value("x=a=b", "x"), Some("a=b"));
+        assert_eq!(first_value("ab=1&a=2", "a"), Some("2"));
+        assert_eq!(first_value("a=b=1", "a=b"), None);
+        assert_eq!(first_value("a&b", "a&b"), None);
+        assert_eq!(first_value("", "a"), None);
+        assert_eq!(first_value("&a", "a"), Some(""));
+        assert_eq!(first_value("a=", "a"), Some(""));
+        assert_eq!(first_value("b=1&", ""), Some(""));
+        assert_eq!(first_value("b=1&=2", ""), Some("2"));
     }
 }
