@@ -12,9 +12,34 @@ use gateway_api_validate::resolve::{Config, IncrementalResolver, Snapshot, resol
 use gateway_api_validate::validate_manifest;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     let paths: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
     let channel = Channel::Standard;
-    for round in 0..3 {
+    let rounds = if std::env::var_os("RELOAD_ONLY").is_some() {
+        0
+    } else {
+        3
+    };
+    let sources = gateway_api_proxy_example::check::read_sources(&paths)?;
+    let first = sources.first().map(|s| vec![s.clone()]).unwrap_or_default();
+    for _ in 0..3 {
+        // What a reload does: the first source loaded, then all of them (the others new),
+        // then all again (nothing changed).
+        let mut reloader = load::Reloader::new();
+        reloader.load(&first, &[], channel, None, false)?;
+        let t = Instant::now();
+        reloader.load(&sources, &[], channel, None, false)?;
+        let reload_new = t.elapsed();
+        let t = Instant::now();
+        reloader.load(&sources, &[], channel, None, false)?;
+        let reload_same = t.elapsed();
+        println!(
+            "Reloader: first source then all {reload_new:?}, all again (unchanged) {reload_same:?}"
+        );
+    }
+    for round in 0..rounds {
         let t = Instant::now();
         let sources = gateway_api_proxy_example::check::read_sources(&paths)?;
         let read = t.elapsed();
@@ -79,16 +104,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let loaded = load::load(&sources, &[], channel, None, false)?;
         let total = t.elapsed();
-        // What a reload does: the first source loaded, then all of them (the others new).
-        let mut reloader = load::Reloader::new();
-        reloader.load(&first, &[], channel, None, false)?;
-        let t = Instant::now();
-        reloader.load(&sources, &[], channel, None, false)?;
-        let reload_new = t.elapsed();
-        let t = Instant::now();
-        reloader.load(&sources, &[], channel, None, false)?;
-        let reload_same = t.elapsed();
-        println!("  Reloader: first source then all {reload_new:?}, all again (unchanged) {reload_same:?}");
+
         println!(
             "round {round}: {} docs ({bad} violations), read {read:?}, parse {parse:?}, validate {validate:?}, objects() {objects_total:?}, snapshot {snap:?}, resolve {res:?}, table {tab:?}, load() {total:?} [{} listeners, {} tables]",
             docs.len(),

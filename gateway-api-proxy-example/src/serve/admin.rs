@@ -253,9 +253,9 @@ pub(crate) async fn handle(
                 "generation": state.generation,
                 "lastError": last_error,
                 "warnings": state.warnings,
-                "listeners": state.routes,
-                "routes": state.resolved_routes,
-                "objects": state.statuses,
+                "listeners": state.listeners_json(),
+                "routes": state.routes_json(),
+                "objects": state.statuses_json(),
             });
             text(200, "application/json", format!("{body}\n"))
         }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use gateway_api_types::document::parse_value;
 use gateway_api_types::features::{FeatureKind, SupportedFeatureName};
@@ -71,10 +72,6 @@ pub struct Loaded {
     pub tls: BTreeMap<SocketKey, Arc<rustls::ServerConfig>>,
     /// Sockets needed.
     pub sockets: BTreeSet<SocketKey>,
-    /// Statuses as JSON, for `/config`.
-    pub statuses: Value,
-    /// Routes as JSON, for `/config`.
-    pub routes: Value,
     /// Problems that do not stop the configuration (a certificate that cannot be used).
     pub warnings: Vec<String>,
 }
@@ -199,6 +196,7 @@ fn finish(
     snapshot: &Snapshot,
     per_gateway: bool,
 ) -> Result<Loaded, ConfigError> {
+    let started = Instant::now();
     let mut tables = BTreeMap::new();
     let mut tls = BTreeMap::new();
     let mut sockets = BTreeSet::new();
@@ -235,15 +233,12 @@ fn finish(
         )?;
         tables.insert(None, Arc::new(table));
     }
-    let statuses = statuses_json(&resolution);
-    let routes = routes_json(&tables);
+    tracing::debug!(compile_ms = ms(started.elapsed()), "tables compiled");
     Ok(Loaded {
         resolution: Arc::new(resolution),
         tables,
         tls,
         sockets,
-        statuses,
-        routes,
         warnings,
     })
 }
@@ -280,7 +275,9 @@ fn add_sockets(
     Ok(())
 }
 
-fn statuses_json(resolution: &Resolution) -> Value {
+/// Every object's status as JSON (`/config`'s `objects`; built when asked for, not at every
+/// reload).
+pub fn statuses_json(resolution: &Resolution) -> Value {
     use gateway_api_validate::resolve::ObjectStatus;
     let list: Vec<Value> = resolution
         .statuses
@@ -305,7 +302,8 @@ fn statuses_json(resolution: &Resolution) -> Value {
     Value::Array(list)
 }
 
-fn routes_json(tables: &BTreeMap<Option<Key>, Arc<Table>>) -> Value {
+/// The listeners of every table as JSON (`/config`'s `listeners`).
+pub fn routes_json(tables: &BTreeMap<Option<Key>, Arc<Table>>) -> Value {
     let list: Vec<Value> = tables
         .iter()
         .map(|(gateway, t)| {
@@ -341,17 +339,65 @@ struct CachedFile {
     parsed: Result<Arc<Vec<GatewayObject>>, Arc<Vec<String>>>,
 }
 
+/// The resolver of the last applied load.
+#[derive(Debug)]
+enum Resolver {
+    /// Ready to apply changes.
+    Ready(Box<IncrementalResolver>),
+    /// Resolved in full; the incremental resolver (which costs about twice a full
+    /// resolution to set up) is built after the configuration is served
+    /// ([`Reloader::prepare`]) or when a change needs it.
+    Pending(Box<(Snapshot, Config)>),
+}
+
 /// What the last applied load was made of, with its resolver.
 #[derive(Debug)]
 struct Applied {
-    resolver: IncrementalResolver,
+    resolver: Resolver,
     /// The sources' objects, in order.
     files: Vec<ParsedFile>,
     extra: Vec<GatewayObject>,
     channel: Channel,
     controller: Option<String>,
-    /// Identity of every object in the resolver.
+    /// Identity of every object in the resolver (built with the incremental resolver).
     ids: HashSet<ObjectId>,
+}
+
+impl Applied {
+    fn snapshot(&self) -> &Snapshot {
+        match &self.resolver {
+            Resolver::Ready(r) => r.snapshot(),
+            Resolver::Pending(p) => &p.0,
+        }
+    }
+
+    /// Builds the incremental resolver (and the identity index) if not done yet.
+    fn make_ready(&mut self) {
+        if matches!(self.resolver, Resolver::Ready(_)) {
+            return;
+        }
+        let placeholder =
+            Resolver::Pending(Box::new((Snapshot::new(), Config::new(String::new()))));
+        if let Resolver::Pending(pending) = std::mem::replace(&mut self.resolver, placeholder) {
+            let (snapshot, config) = *pending;
+            self.ids = self
+                .files
+                .iter()
+                .flat_map(|(_, o)| o.iter())
+                .chain(self.extra.iter())
+                .map(object_id)
+                .collect();
+            self.resolver = Resolver::Ready(Box::new(IncrementalResolver::new(snapshot, config)));
+        }
+    }
+
+    /// The incremental resolver, once [`Applied::make_ready`] built it.
+    fn resolver_mut(&mut self) -> Option<&mut IncrementalResolver> {
+        match &mut self.resolver {
+            Resolver::Ready(r) => Some(r),
+            Resolver::Pending(..) => None,
+        }
+    }
 }
 
 /// Identity of an object as the snapshot sees it (a duplicate identity is refused).
@@ -446,29 +492,55 @@ impl Reloader {
         controller: Option<&str>,
         per_gateway: bool,
     ) -> Result<Loaded, ConfigError> {
+        let started = Instant::now();
         let files = self.parse(sources, channel)?;
+        let parsed = started.elapsed();
+        let incremental = self.incremental;
         let previous = self.applied.take();
         let reusable = previous.filter(|p| {
             p.channel == channel && p.controller.as_deref() == controller && p.extra == extra
         });
-        let mut applied = match reusable {
+        let changed = match reusable {
             Some(p) => match self.apply_changes(p, &files) {
                 Some(result) => {
                     self.incremental += 1;
-                    result?
+                    Some(result?)
                 }
-                None => full(&files, extra, channel, controller)?,
+                None => None,
             },
+            None => None,
+        };
+        let (mut applied, resolution) = match changed {
+            Some(mut a) => {
+                let resolution = a.resolver_mut().map(|r| r.resolution().clone());
+                match resolution {
+                    Some(r) => (a, r),
+                    None => full(&files, extra, channel, controller)?,
+                }
+            }
             None => full(&files, extra, channel, controller)?,
         };
-        let loaded = finish(
-            applied.resolver.resolution().clone(),
-            applied.resolver.snapshot(),
-            per_gateway,
-        )?;
+        let resolved = started.elapsed();
+        let loaded = finish(resolution, applied.snapshot(), per_gateway)?;
+        tracing::debug!(
+            parse_ms = ms(parsed),
+            resolve_ms = ms(resolved - parsed),
+            finish_ms = ms(started.elapsed() - resolved),
+            incremental = self.incremental > incremental,
+            "configuration loaded"
+        );
         applied.files = files;
         self.applied = Some(applied);
         Ok(loaded)
+    }
+
+    /// Prepares the next load: builds what applying a few changes needs (after a full
+    /// resolution, this costs about twice that resolution, so it is done after the new
+    /// configuration is served rather than before).
+    pub fn prepare(&mut self) {
+        if let Some(a) = &mut self.applied {
+            a.make_ready();
+        }
     }
 
     /// The parsed objects of every source, from the cache when the text is unchanged.
@@ -520,29 +592,30 @@ impl Reloader {
         mut previous: Applied,
         files: &[ParsedFile],
     ) -> Option<Result<Applied, ConfigError>> {
+        previous.make_ready();
         let diff = diff(&previous, files)?;
         match diff {
             Err(e) => Some(Err(e)),
             Ok(diff) => {
+                let controller = previous.controller.clone();
+                let mut ids = std::mem::take(&mut previous.ids);
+                let resolver = previous.resolver_mut()?;
                 for r in &diff.removes {
-                    previous.resolver.remove(r);
-                    previous.ids.remove(&ObjectId::Known(r.clone()));
+                    resolver.remove(r);
+                    ids.remove(&ObjectId::Known(r.clone()));
                 }
                 for o in &diff.upserts {
-                    if let Err(e) = previous.resolver.upsert(o) {
+                    if let Err(e) = resolver.upsert(o) {
                         return Some(Err(ConfigError::Snapshot(e.to_string())));
                     }
-                    previous.ids.insert(object_id(o));
+                    ids.insert(object_id(o));
                 }
                 // The GatewayClasses may name another controller now.
-                let wanted = crate::explain::sole_controller(
-                    previous.resolver.snapshot(),
-                    previous.controller.as_deref(),
-                );
-                match wanted {
-                    Ok(c) if c == previous.resolver.config().controller_name => Some(Ok(previous)),
-                    _ => None,
-                }
+                let wanted =
+                    crate::explain::sole_controller(resolver.snapshot(), controller.as_deref());
+                let same = wanted.is_ok_and(|c| c == resolver.config().controller_name);
+                previous.ids = ids;
+                same.then_some(Ok(previous))
             }
         }
     }
@@ -550,10 +623,7 @@ impl Reloader {
 
 /// The objects that differ between the applied load and `files`; `None` when there are too
 /// many, or of kinds the incremental resolver cannot remove.
-fn diff<'a>(
-    previous: &Applied,
-    files: &'a [ParsedFile],
-) -> Option<Result<Diff<'a>, ConfigError>> {
+fn diff<'a>(previous: &Applied, files: &'a [ParsedFile]) -> Option<Result<Diff<'a>, ConfigError>> {
     let old: HashMap<&str, &Arc<Vec<GatewayObject>>> = previous
         .files
         .iter()
@@ -614,6 +684,11 @@ fn diff<'a>(
     Some(Ok(Diff { upserts, removes }))
 }
 
+/// Milliseconds, for logs.
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
 fn duplicate(id: &ObjectId) -> ConfigError {
     let what = match id {
         ObjectId::Known(r) => r.to_string(),
@@ -628,21 +703,22 @@ fn full(
     extra: &[GatewayObject],
     channel: Channel,
     controller: Option<&str>,
-) -> Result<Applied, ConfigError> {
+) -> Result<(Applied, Resolution), ConfigError> {
     let all = files.iter().flat_map(|(_, o)| o.iter()).chain(extra.iter());
-    let snapshot =
-        Snapshot::from_objects(all.clone()).map_err(|e| ConfigError::Snapshot(e.to_string()))?;
+    let snapshot = Snapshot::from_objects(all).map_err(|e| ConfigError::Snapshot(e.to_string()))?;
     let name =
         crate::explain::sole_controller(&snapshot, controller).map_err(ConfigError::Controller)?;
     let config = Config::new(name).with_features(features(channel));
-    Ok(Applied {
-        resolver: IncrementalResolver::new(snapshot, config),
+    let resolution = resolve(&snapshot, &config);
+    let applied = Applied {
+        resolver: Resolver::Pending(Box::new((snapshot, config))),
         files: Vec::new(),
         extra: extra.to_vec(),
         channel,
         controller: controller.map(str::to_owned),
-        ids: all.map(object_id).collect(),
-    })
+        ids: HashSet::new(),
+    };
+    Ok((applied, resolution))
 }
 
 #[cfg(test)]
@@ -693,8 +769,8 @@ mod tests {
         match (&got, &want) {
             (Ok(g), Ok(w)) => {
                 assert_eq!(g.resolution, w.resolution);
-                assert_eq!(g.routes, w.routes);
-                assert_eq!(g.statuses, w.statuses);
+                assert_eq!(routes_json(&g.tables), routes_json(&w.tables));
+                assert_eq!(g.sockets, w.sockets);
             }
             (Err(_), Err(_)) => {}
             _ => panic!("reloader {:?} vs load {:?}", got.is_ok(), want.is_ok()),
@@ -745,6 +821,7 @@ mod tests {
         let mut r = Reloader::new();
         let many = routes("r", 40);
         check(&mut r, &[("base.yaml", BASE), ("a.yaml", &many)]).unwrap();
+        r.prepare();
         // Many new Routes at once (full resolution) and a few (incremental).
         let loaded = check(
             &mut r,

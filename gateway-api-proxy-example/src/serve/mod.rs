@@ -219,10 +219,24 @@ pub(crate) struct State {
     pub(crate) resolution: Arc<Resolution>,
     pub(crate) tables: BTreeMap<Option<Key>, Arc<Table>>,
     pub(crate) tls: BTreeMap<SocketKey, Arc<rustls::ServerConfig>>,
-    pub(crate) statuses: Value,
-    pub(crate) routes: Value,
-    pub(crate) resolved_routes: Value,
     pub(crate) warnings: Vec<String>,
+}
+
+impl State {
+    /// `/config`'s `listeners` (built on request: a reload does not pay for it).
+    pub(crate) fn listeners_json(&self) -> Value {
+        load::routes_json(&self.tables)
+    }
+
+    /// `/config`'s `routes`.
+    pub(crate) fn routes_json(&self) -> Value {
+        resolved_routes(&self.resolution)
+    }
+
+    /// `/config`'s `objects`.
+    pub(crate) fn statuses_json(&self) -> Value {
+        load::statuses_json(&self.resolution)
+    }
 }
 
 struct Socket {
@@ -319,16 +333,12 @@ fn load_state(
         per_gateway,
     )?;
     let sockets = loaded.sockets.iter().cloned().collect();
-    let resolved_routes = resolved_routes(&loaded.resolution);
     Ok((
         State {
             generation,
             resolution: loaded.resolution,
             tables: loaded.tables,
             tls: loaded.tls,
-            statuses: loaded.statuses,
-            routes: loaded.routes,
-            resolved_routes,
             warnings: loaded.warnings,
         },
         sockets,
@@ -365,6 +375,8 @@ impl Proxy {
             reloader: Arc::new(Mutex::new(reloader)),
             stopping,
         });
+        let reloader = shared.reloader.clone();
+        tokio::task::spawn_blocking(move || prepare(&reloader));
         let bound = Arc::new(Mutex::new(Vec::new()));
         let mut proxy = Proxy {
             shared: shared.clone(),
@@ -535,6 +547,14 @@ impl Drop for Proxy {
     }
 }
 
+/// Builds what the next reload reuses ([`load::Reloader::prepare`]).
+fn prepare(reloader: &Mutex<load::Reloader>) {
+    reloader
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .prepare();
+}
+
 async fn reload_shared(
     shared: &Arc<Shared>,
     bound: &Arc<Mutex<Vec<BoundListener>>>,
@@ -570,6 +590,13 @@ async fn reload_shared(
             match sync_sockets(shared, &sockets, bound).await {
                 Ok(()) => {
                     shared.generation.store(generation, Ordering::Release);
+                    // Off the request path: freeing the previous tables (when no request
+                    // holds them any more) and preparing the next reload.
+                    let reloader = shared.reloader.clone();
+                    tokio::task::spawn_blocking(move || {
+                        drop(old);
+                        prepare(&reloader);
+                    });
                     Ok(generation)
                 }
                 Err(e) => {
