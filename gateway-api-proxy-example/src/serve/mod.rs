@@ -415,7 +415,17 @@ impl Proxy {
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .sources
                         .clone();
-                    let print = fingerprint(&sources);
+                    // Reading and hashing recently written files takes a while for large
+                    // ones: not on a worker thread that serves requests.
+                    let print =
+                        match tokio::task::spawn_blocking(move || fingerprint(&sources)).await {
+                            Ok(p) => p,
+                            Err(_) => {
+                                drop(shared);
+                                tokio::time::sleep(interval).await;
+                                continue;
+                            }
+                        };
                     if last.is_some() && last != Some(print) {
                         match reload_shared(&shared, &bound).await {
                             Ok(g) => tracing::info!(generation = g, "configuration reloaded"),
