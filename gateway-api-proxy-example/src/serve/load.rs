@@ -9,7 +9,8 @@ use gateway_api_types::document::parse_value;
 use gateway_api_types::features::{FeatureKind, SupportedFeatureName};
 use gateway_api_types::{Channel, GatewayObject, parse_documents};
 use gateway_api_validate::resolve::{
-    Config, IncrementalResolver, Key, ObjectKind, ObjectRef, Resolution, Snapshot, resolve,
+    Config, IncrementalResolver, Key, ObjectKind, ObjectRef, Resolution, Snapshot, SnapshotError,
+    resolve,
 };
 use gateway_api_validate::validate_manifest;
 use serde_json::{Value, json};
@@ -330,13 +331,89 @@ pub fn routes_json(tables: &BTreeMap<Option<Key>, Arc<Table>>) -> Value {
 const INCREMENTAL_LIMIT: usize = 16;
 
 /// A source's name and its valid objects.
-type ParsedFile = (String, Arc<Vec<GatewayObject>>);
+type ParsedFile = (String, Arc<Vec<Arc<GatewayObject>>>);
 
 /// One source's text and what it parsed to.
 #[derive(Debug)]
 struct CachedFile {
     text: String,
-    parsed: Result<Arc<Vec<GatewayObject>>, Arc<Vec<String>>>,
+    parsed: Result<Arc<Vec<Arc<GatewayObject>>>, Arc<Vec<String>>>,
+    /// The objects of each chunk of the text (the documents between two `---` lines), by
+    /// the chunk's text: a changed file parses only its changed chunks.
+    chunks: HashMap<String, Vec<Arc<GatewayObject>>>,
+}
+
+/// The chunks of a source: its text cut at every line that is exactly `---` (always a
+/// document separator, so parsing chunk by chunk gives the documents parsing it whole gives).
+fn chunks(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        let mut offset = 0;
+        for line in t.split_inclusive('\n') {
+            let bare = line.trim_end_matches('\n').trim_end_matches('\r');
+            if bare == "---" {
+                rest = Some(&t[offset + line.len()..]);
+                return Some(&t[..offset]);
+            }
+            offset += line.len();
+        }
+        rest = None;
+        Some(t)
+    })
+}
+
+/// Parses a changed source, reusing the objects of chunks seen in its previous text. A chunk
+/// with a problem makes the whole text be parsed again, so messages carry the right lines.
+fn parse_file(
+    name: &str,
+    text: &str,
+    channel: Channel,
+    previous: Option<&HashMap<String, Vec<Arc<GatewayObject>>>>,
+    parsed_chunks: &mut u64,
+) -> CachedFile {
+    let mut objects = Vec::new();
+    let mut cache: HashMap<String, Vec<Arc<GatewayObject>>> = HashMap::new();
+    for chunk in chunks(text) {
+        let known = previous
+            .and_then(|p| p.get(chunk))
+            .or_else(|| cache.get(chunk))
+            .cloned();
+        let found = match known {
+            Some(found) => found,
+            None => {
+                *parsed_chunks += 1;
+                let mut out = Vec::new();
+                let mut problems = Vec::new();
+                file_objects(name, chunk, channel, &mut out, &mut problems);
+                if !problems.is_empty() {
+                    let mut out = Vec::new();
+                    let mut problems = Vec::new();
+                    file_objects(name, text, channel, &mut out, &mut problems);
+                    // The chunks known so far stay known (a fix re-parses only itself).
+                    let mut known = previous.cloned().unwrap_or_default();
+                    known.extend(cache);
+                    return CachedFile {
+                        text: text.to_owned(),
+                        parsed: if problems.is_empty() {
+                            Ok(Arc::new(out.into_iter().map(Arc::new).collect()))
+                        } else {
+                            Err(Arc::new(problems))
+                        },
+                        chunks: known,
+                    };
+                }
+                out.into_iter().map(Arc::new).collect()
+            }
+        };
+        objects.extend(found.iter().cloned());
+        cache.insert(chunk.to_owned(), found);
+    }
+    CachedFile {
+        text: text.to_owned(),
+        parsed: Ok(Arc::new(objects)),
+        chunks: cache,
+    }
 }
 
 /// The resolver of the last applied load.
@@ -383,7 +460,7 @@ impl Applied {
             self.ids = self
                 .files
                 .iter()
-                .flat_map(|(_, o)| o.iter())
+                .flat_map(|(_, o)| o.iter().map(|o| &**o))
                 .chain(self.extra.iter())
                 .map(object_id)
                 .collect();
@@ -459,6 +536,8 @@ fn known_kind(object: &GatewayObject) -> Option<ObjectKind> {
 pub struct Reloader {
     files: HashMap<String, CachedFile>,
     parsed: u64,
+    /// Chunks of sources parsed (see [`chunks`]).
+    parsed_chunks: u64,
     /// Loads that applied changes one at a time (the others resolved everything).
     incremental: u64,
     applied: Option<Applied>,
@@ -466,7 +545,7 @@ pub struct Reloader {
 
 /// The objects that changed between two loads.
 struct Diff<'a> {
-    upserts: Vec<&'a GatewayObject>,
+    upserts: Vec<&'a Arc<GatewayObject>>,
     removes: Vec<ObjectRef>,
 }
 
@@ -555,19 +634,10 @@ impl Reloader {
         for (name, text) in sources {
             let cached = match self.files.remove(name) {
                 Some(c) if c.text == *text => c,
-                _ => {
+                previous => {
                     self.parsed += 1;
-                    let mut out = Vec::new();
-                    let mut problems = Vec::new();
-                    file_objects(name, text, channel, &mut out, &mut problems);
-                    CachedFile {
-                        text: text.clone(),
-                        parsed: if problems.is_empty() {
-                            Ok(Arc::new(out))
-                        } else {
-                            Err(Arc::new(problems))
-                        },
-                    }
+                    let chunks = previous.as_ref().map(|c| &c.chunks);
+                    parse_file(name, text, channel, chunks, &mut self.parsed_chunks)
                 }
             };
             match &cached.parsed {
@@ -624,14 +694,14 @@ impl Reloader {
 /// The objects that differ between the applied load and `files`; `None` when there are too
 /// many, or of kinds the incremental resolver cannot remove.
 fn diff<'a>(previous: &Applied, files: &'a [ParsedFile]) -> Option<Result<Diff<'a>, ConfigError>> {
-    let old: HashMap<&str, &Arc<Vec<GatewayObject>>> = previous
+    let old: HashMap<&str, &Arc<Vec<Arc<GatewayObject>>>> = previous
         .files
         .iter()
         .map(|(n, o)| (n.as_str(), o))
         .collect();
     let new_names: HashSet<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     // Objects of sources that changed or went away, by identity.
-    let mut gone: HashMap<ObjectId, &GatewayObject> = HashMap::new();
+    let mut gone: HashMap<ObjectId, &Arc<GatewayObject>> = HashMap::new();
     for (name, objects) in &previous.files {
         let same = files
             .iter()
@@ -653,11 +723,19 @@ fn diff<'a>(previous: &Applied, files: &'a [ParsedFile]) -> Option<Result<Diff<'
         }
         for o in objects.iter() {
             let id = object_id(o);
+            // Kinds the resolver does not know are only kept as names (duplicates allowed);
+            // a change to one of them is left to a full load.
+            let other = matches!(id, ObjectId::Other(..));
             if !seen.insert(id.clone()) {
-                return Some(Err(duplicate(&id)));
+                return if other {
+                    None
+                } else {
+                    Some(Err(duplicate(&id)))
+                };
             }
             match gone.remove(&id) {
-                Some(before) if before == o => {}
+                Some(before) if Arc::ptr_eq(before, o) || before == o => {}
+                _ if other => return None,
                 Some(_) => upserts.push(o),
                 None if previous.ids.contains(&id) => return Some(Err(duplicate(&id))),
                 None => upserts.push(o),
@@ -667,11 +745,7 @@ fn diff<'a>(previous: &Applied, files: &'a [ParsedFile]) -> Option<Result<Diff<'
             }
         }
     }
-    if upserts.len() + gone.len() > INCREMENTAL_LIMIT
-        || upserts
-            .iter()
-            .any(|o| matches!(object_id(o), ObjectId::Other(..)))
-    {
+    if upserts.len() + gone.len() > INCREMENTAL_LIMIT {
         return None;
     }
     let mut removes = Vec::with_capacity(gone.len());
@@ -689,12 +763,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The error a full load reports for the same duplicate.
 fn duplicate(id: &ObjectId) -> ConfigError {
-    let what = match id {
-        ObjectId::Known(r) => r.to_string(),
-        ObjectId::Other(api, kind, ns, name) => format!("{api} {kind} {ns}/{name}"),
-    };
-    ConfigError::Snapshot(format!("duplicate object: {what}"))
+    ConfigError::Snapshot(match id {
+        ObjectId::Known(r) => SnapshotError::Duplicate(r.clone()).to_string(),
+        ObjectId::Other(api, kind, ns, name) => {
+            format!("duplicate object {api} {kind} {ns}/{name}")
+        }
+    })
 }
 
 /// Snapshot and resolution of everything.
@@ -704,7 +780,10 @@ fn full(
     channel: Channel,
     controller: Option<&str>,
 ) -> Result<(Applied, Resolution), ConfigError> {
-    let all = files.iter().flat_map(|(_, o)| o.iter()).chain(extra.iter());
+    let all = files
+        .iter()
+        .flat_map(|(_, o)| o.iter().map(|o| &**o))
+        .chain(extra.iter());
     let snapshot = Snapshot::from_objects(all).map_err(|e| ConfigError::Snapshot(e.to_string()))?;
     let name =
         crate::explain::sole_controller(&snapshot, controller).map_err(ConfigError::Controller)?;
@@ -772,7 +851,7 @@ mod tests {
                 assert_eq!(routes_json(&g.tables), routes_json(&w.tables));
                 assert_eq!(g.sockets, w.sockets);
             }
-            (Err(_), Err(_)) => {}
+            (Err(g), Err(w)) => assert_eq!(g.to_string(), w.to_string()),
             _ => panic!("reloader {:?} vs load {:?}", got.is_ok(), want.is_ok()),
         }
         got
@@ -786,6 +865,39 @@ mod tests {
             .flat_map(|g| &g.listeners)
             .map(|l| l.rules.len())
             .sum()
+    }
+
+    #[test]
+    fn chunks_cut_at_bare_separator_lines_only() {
+        let text = "a: 1\n---\nb: 2\r\n---\r\n--- c: 3\n---\n";
+        assert_eq!(
+            chunks(text).collect::<Vec<_>>(),
+            vec!["a: 1\n", "b: 2\r\n", "--- c: 3\n", ""]
+        );
+        assert_eq!(chunks("x: 1").collect::<Vec<_>>(), vec!["x: 1"]);
+    }
+
+    #[test]
+    fn a_changed_file_parses_only_its_changed_documents() {
+        let mut r = Reloader::new();
+        let many = routes("r", 40);
+        check(&mut r, &[("base.yaml", BASE), ("a.yaml", &many)]).unwrap();
+        let chunks = r.parsed_chunks;
+        // One document edited, one appended: two chunks parsed.
+        let edited = many.replacen("value: /r3}", "value: /r3-moved}", 1)
+            + &route("r40", "/r40", "a.example");
+        assert_ne!(edited, many);
+        let loaded = check(&mut r, &[("base.yaml", BASE), ("a.yaml", &edited)]).unwrap();
+        assert_eq!(r.parsed_chunks, chunks + 2);
+        assert_eq!(rules(&loaded), 41);
+        // A broken document: the message names the line in the whole file, like a full load.
+        let broken = edited.replacen("name: r30,", "name: R_30,", 1);
+        let err = check(&mut r, &[("base.yaml", BASE), ("a.yaml", &broken)]).unwrap_err();
+        assert!(err.to_string().contains("a.yaml:"), "{err}");
+        // Fixed again: every chunk of the last good text is still known.
+        let before = r.parsed_chunks;
+        check(&mut r, &[("base.yaml", BASE), ("a.yaml", &edited)]).unwrap();
+        assert_eq!(r.parsed_chunks, before);
     }
 
     #[test]

@@ -418,7 +418,20 @@ impl Proxy {
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .sources
                         .clone();
-                    let print = changes::Fingerprint::of(&sources, changes::RECENT);
+                    // Reading and hashing recently written files takes a while for large
+                    // ones: not on a worker thread that serves requests.
+                    let print = match tokio::task::spawn_blocking(move || {
+                        changes::Fingerprint::of(&sources, changes::RECENT)
+                    })
+                    .await
+                    {
+                        Ok(p) => p,
+                        Err(_) => {
+                            drop(shared);
+                            tokio::time::sleep(interval).await;
+                            continue;
+                        }
+                    };
                     if last.as_ref().is_some_and(|l| print.changed_since(l)) {
                         match reload_shared(&shared, &bound).await {
                             Ok(g) => tracing::info!(generation = g, "configuration reloaded"),
