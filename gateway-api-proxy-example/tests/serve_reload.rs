@@ -250,10 +250,9 @@ async fn a_watched_reload_adding_routes_serves_them_and_parses_only_changed_file
     assert_eq!(get(addr, "x", "/x3/", &[]).await.status, 200);
     assert_eq!(get(addr, "x", "/dup/", &[]).await.status, 404);
     std::fs::remove_file(dir.join("dup.yaml")).unwrap();
-    wait_for("a configuration without dup.yaml", || {
-        proxy.generation() >= 4
-    })
-    .await;
+    // The watcher may or may not have seen dup.yaml between two polls (if not, nothing
+    // changed for it): an explicit reload without it succeeds either way.
+    assert!(proxy.reload().await.unwrap() >= 4);
     assert_eq!(get(addr, "x", "/x3/", &[]).await.status, 200);
     let _ = std::fs::remove_dir_all(&dir);
 }
