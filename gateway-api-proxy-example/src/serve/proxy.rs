@@ -47,9 +47,17 @@ fn incoming(b: Incoming) -> Body {
 type H1Sender = hyper::client::conn::http1::SendRequest<Body>;
 /// Idle HTTP/1.1 connections per endpoint (ordered map: with a few endpoints, some
 /// comparisons cost less than hashing a socket address with SipHash).
-type H1Idle = Arc<Mutex<BTreeMap<SocketAddr, Vec<H1Sender>>>>;
+/// Each with the time it went idle.
+type H1Idle = Arc<Mutex<BTreeMap<SocketAddr, Vec<(H1Sender, Instant)>>>>;
 /// Idle connections kept per endpoint.
 const MAX_IDLE_PER_ENDPOINT: usize = 256;
+/// A pooled connection idle for at least this long may have been closed by the backend
+/// (its keep-alive timeout) while our request crossed its FIN on the wire. Idempotent
+/// requests without a body (RFC 9110 section 9.2.2) sent on such a connection keep a copy
+/// of their head, so they can be sent again on a new connection when the old one fails
+/// before any response byte (RFC 9112 section 9.3.1 allows it). Connections reused sooner
+/// (the busy case) cost no copy: no server times keep-alive out in under a millisecond.
+const REPLAY_AFTER_IDLE: Duration = Duration::from_millis(1);
 
 pub(crate) struct Upstream {
     /// For upgrades (the pooled client hands the upgraded connection over).
@@ -127,8 +135,12 @@ impl Upstream {
         Ok(sender)
     }
 
-    /// An idle connection to `addr` that is ready, or a new one.
-    async fn h1_checkout(&self, addr: SocketAddr) -> Result<H1Sender, UpstreamError> {
+    /// An idle connection to `addr` that is ready, with the time it was idle, or a new one
+    /// (`None`).
+    async fn h1_checkout(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<(H1Sender, Option<Duration>), UpstreamError> {
         loop {
             let cached = self
                 .h1_idle
@@ -136,14 +148,21 @@ impl Upstream {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .get_mut(&addr)
                 .and_then(Vec::pop);
-            let Some(mut sender) = cached else { break };
+            let Some((mut sender, since)) = cached else {
+                break;
+            };
             if sender.is_closed() {
                 continue;
             }
             if sender.ready().await.is_ok() {
-                return Ok(sender);
+                return Ok((sender, Some(since.elapsed())));
             }
         }
+        Ok((self.h1_connect(addr).await?, None))
+    }
+
+    /// A new HTTP/1.1 connection to `addr`.
+    async fn h1_connect(&self, addr: SocketAddr) -> Result<H1Sender, UpstreamError> {
         let stream =
             tokio::time::timeout(self.connect_timeout, tokio::net::TcpStream::connect(addr))
                 .await
@@ -201,11 +220,39 @@ impl Upstream {
                     .unwrap_or_else(|| PathAndQuery::from_static("/"));
                 *req.uri_mut() = Uri::from(pq);
             }
-            let mut sender = self.h1_checkout(addr).await?;
-            let resp = sender
-                .send_request(req)
-                .await
-                .map_err(|e| UpstreamError::Other(format!("request to {addr}: {e}")))?;
+            let (mut sender, idle) = self.h1_checkout(addr).await?;
+            let replay = match idle {
+                Some(d) if d >= REPLAY_AFTER_IDLE => replayable_copy(&req),
+                _ => None,
+            };
+            let resp = match sender.try_send_request(req).await {
+                Ok(resp) => resp,
+                Err(mut e) => match e.take_message().or(replay) {
+                    // A pooled connection the backend closed while idle (its keep-alive
+                    // timeout racing this checkout): either nothing was written (any request
+                    // goes again), or the connection closed before any response byte and
+                    // the request is idempotent with no body (its copy goes again). Not a
+                    // failure of the endpoint: no failover mark.
+                    Some(req) if idle.is_some() => {
+                        tracing::debug!(
+                            error = %e.into_error(),
+                            %addr,
+                            "stale pooled connection; request sent again on a new one"
+                        );
+                        sender = self.h1_connect(addr).await?;
+                        sender
+                            .send_request(req)
+                            .await
+                            .map_err(|e| UpstreamError::Other(format!("request to {addr}: {e}")))?
+                    }
+                    _ => {
+                        return Err(UpstreamError::Other(format!(
+                            "request to {addr}: {}",
+                            e.into_error()
+                        )));
+                    }
+                },
+            };
             let back = (self.h1_idle.clone(), addr, sender);
             if resp.body().is_end_stream() {
                 give_back(back);
@@ -1021,17 +1068,36 @@ impl hyper::body::Body for MirrorRx {
     }
 }
 
+/// A copy of `req` to send again if its connection fails before any response byte: only
+/// for idempotent methods (RFC 9110 section 9.2.2) and requests without a body.
+fn replayable_copy(req: &Request<Body>) -> Option<Request<Body>> {
+    let idempotent = matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    );
+    if !idempotent || !req.body().is_end_stream() {
+        return None;
+    }
+    let mut copy = Request::new(empty());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    Some(copy)
+}
+
 /// Returns a connection to the idle list.
 fn give_back((pool, addr, sender): (H1Idle, SocketAddr, H1Sender)) {
     if sender.is_closed() {
         return;
     }
+    let now = Instant::now();
     let mut idle = pool
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let list = idle.entry(addr).or_default();
     if list.len() < MAX_IDLE_PER_ENDPOINT {
-        list.push(sender);
+        list.push((sender, now));
     }
 }
 
