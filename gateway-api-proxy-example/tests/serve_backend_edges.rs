@@ -13,18 +13,18 @@ use common::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Reads one request head (the tests send no bodies) from `s` within `idle`; false on EOF or
-/// when `idle` passed first.
-async fn read_head(s: &mut TcpStream, buf: &mut Vec<u8>, idle: Duration) -> bool {
+/// Reads one request head (the tests send no bodies) from `s` within `idle`; `None` on EOF
+/// or when `idle` passed first.
+async fn read_head(s: &mut TcpStream, buf: &mut Vec<u8>, idle: Duration) -> Option<String> {
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            buf.drain(..end + 4);
-            return true;
+            let head: Vec<u8> = buf.drain(..end + 4).collect();
+            return Some(String::from_utf8_lossy(&head).into_owned());
         }
         let mut chunk = [0u8; 4096];
         match tokio::time::timeout(idle, s.read(&mut chunk)).await {
             Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
-            _ => return false,
+            _ => return None,
         }
     }
 }
@@ -49,7 +49,7 @@ async fn keep_alive_backend(
                 let mut buf = Vec::new();
                 // The first request may take its time; the following ones get `idle`.
                 let mut wait = TIMEOUT;
-                while read_head(&mut s, &mut buf, wait).await {
+                while read_head(&mut s, &mut buf, wait).await.is_some() {
                     let answer =
                         b"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok";
                     if s.write_all(answer).await.is_err() {
@@ -115,4 +115,93 @@ async fn stale_pooled_connections_are_replaced_not_502() {
     );
     // The backend did close idle connections, so the proxy had to open new ones.
     assert!(accepted.load(Ordering::Relaxed) > 1);
+}
+
+/// A raw HTTP/1.1 backend: `GET /stall` gets the head and 3 of 10 body bytes, then nothing
+/// for [`TIMEOUT`]; any other request gets a complete 10-byte body.
+async fn stalling_backend() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                while let Some(head) = read_head(&mut s, &mut buf, TIMEOUT).await {
+                    let stall = head.starts_with("GET /stall ");
+                    let answer: &[u8] = if stall {
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"
+                    } else {
+                        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789"
+                    };
+                    if s.write_all(answer).await.is_err() {
+                        return;
+                    }
+                    if stall {
+                        tokio::time::sleep(TIMEOUT).await;
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (addr, task)
+}
+
+const DEADLINE_ROUTES: &str = r#"
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: main, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /}}]
+    timeouts: {request: 400ms}
+    backendRefs: [{name: svc-stalling, port: 80}]
+"#;
+
+/// `timeouts.request` covers the response body: a body that stalls past the deadline is cut
+/// (the client sees an incomplete response soon after the deadline, over HTTP/1.1 and h2c),
+/// a fast one under the same timeout arrives whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_timeout_cuts_a_stalled_response_body() {
+    let (backend, _task) = stalling_backend().await;
+    let extra = service_yaml("default", "svc-stalling", 80, &[backend], false);
+    let proxy = start(&(gateway_yaml("") + DEADLINE_ROUTES), objects(&extra)).await;
+    let addr = proxy.address_of("default", "gw", 80).unwrap();
+
+    let fast = get(addr, "example.com", "/fast", &[]).await;
+    assert_eq!((fast.status, fast.body.as_str()), (200, "0123456789"));
+
+    for h2 in [false, true] {
+        let client = if h2 { h2c_client() } else { client() };
+        let req = http::Request::builder()
+            .uri(format!("http://{addr}/stall"))
+            .header("host", "example.com")
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap();
+        let started = std::time::Instant::now();
+        let resp = tokio::time::timeout(TIMEOUT, client.request(req))
+            .await
+            .unwrap()
+            .unwrap();
+        // The head came before the deadline, so no 504 is possible any more.
+        assert_eq!(resp.status(), 200, "h2: {h2}");
+        let body =
+            tokio::time::timeout(TIMEOUT, http_body_util::BodyExt::collect(resp.into_body()))
+                .await
+                .expect("the body must be cut, not left hanging");
+        let waited = started.elapsed();
+        assert!(
+            body.is_err(),
+            "h2: {h2}: incomplete body reported as complete: {body:?}"
+        );
+        assert!(
+            waited >= Duration::from_millis(400) && waited < Duration::from_secs(10),
+            "h2: {h2}: cut after {waited:?} (deadline 400 ms; the backend stalls for 20 s)"
+        );
+    }
 }

@@ -755,8 +755,13 @@ async fn route(
     let attempt = Box::pin(forward(
         shared, &backend, h2, &mut head, rule, body, body_empty,
     ));
-    let result = match rule.request_timeout {
-        Some(t) => tokio::time::timeout(t, attempt)
+    // `timeouts.request` covers the whole transaction, response body included: 504 until the
+    // response head, then the body is cut at the same deadline.
+    let deadline = rule
+        .request_timeout
+        .map(|t| tokio::time::Instant::now() + t);
+    let result = match deadline {
+        Some(d) => tokio::time::timeout_at(d, attempt)
             .await
             .unwrap_or(Err(StatusCode::GATEWAY_TIMEOUT)),
         None => attempt.await,
@@ -800,7 +805,74 @@ async fn route(
     for (n, v) in cors_headers {
         resp.headers_mut().insert(n, v);
     }
-    resp
+    match deadline {
+        Some(d) if !resp.body().is_end_stream() => resp.map(|inner| {
+            BodyDeadline {
+                inner,
+                sleep: Box::pin(tokio::time::sleep_until(d)),
+                expired: false,
+            }
+            .boxed_unsync()
+        }),
+        _ => resp,
+    }
+}
+
+/// A response body cut at the request's deadline (`timeouts.request`). The spec (Gateway
+/// API v1.6.1, `HTTPRouteTimeouts.Request`) has the timeout cover "as close to the whole
+/// request-response transaction as possible"; once the response head is sent no 504 can be
+/// answered, so the body ends with an error instead: hyper then resets the HTTP/2 stream or
+/// closes the HTTP/1.1 connection, and the client sees an incomplete response. The timer is
+/// polled with the body (no task of its own).
+struct BodyDeadline {
+    inner: Body,
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    /// The error was returned: the body is over.
+    expired: bool,
+}
+
+impl hyper::body::Body for BodyDeadline {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        if this.expired {
+            return Poll::Ready(None);
+        }
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Pending => match this.sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.expired = true;
+                    Poll::Ready(Some(Err(
+                        "timeouts.request expired while the response body was sent".into(),
+                    )))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+            // A body that is always ready (a fast long download) is cut too, once the timer
+            // driver marked the deadline as passed.
+            Poll::Ready(Some(Ok(_))) if this.sleep.is_elapsed() => {
+                this.expired = true;
+                Poll::Ready(Some(Err(
+                    "timeouts.request expired while the response body was sent".into(),
+                )))
+            }
+            ready => ready,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.expired || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
