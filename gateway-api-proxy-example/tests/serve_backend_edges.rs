@@ -205,3 +205,99 @@ async fn request_timeout_cuts_a_stalled_response_body() {
         );
     }
 }
+
+/// A backend that answers 503 to its first request and 200 to the others, each time with the
+/// request body it received, read whole. Counts the requests.
+async fn flaky_backend() -> (SocketAddr, Arc<AtomicUsize>, tokio::task::JoinHandle<()>) {
+    use http_body_util::BodyExt;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let count = count.clone();
+            tokio::spawn(async move {
+                let svc =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        let count = count.clone();
+                        async move {
+                            let body = req
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let n = count.fetch_add(1, Ordering::SeqCst);
+                            let mut resp = http::Response::new(http_body_util::Full::new(body));
+                            if n == 0 {
+                                *resp.status_mut() = http::StatusCode::SERVICE_UNAVAILABLE;
+                            }
+                            Ok::<_, std::convert::Infallible>(resp)
+                        }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    (addr, seen, task)
+}
+
+const RETRY_ROUTES: &str = r#"
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: main, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /}}]
+    retry: {codes: [503], attempts: 1}
+    backendRefs: [{name: svc-flaky, port: 80}]
+"#;
+
+/// A request with a body is retried with the same body when it fits the retry buffer
+/// (64 KiB); a larger one is not retried: its first answer (503) is returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_resend_request_bodies_up_to_the_limit() {
+    for (size, want_status, want_requests) in [
+        (5usize, 200u16, 2usize),
+        (64 * 1024, 200, 2),
+        (64 * 1024 + 1, 503, 1),
+    ] {
+        let (backend, seen, _task) = flaky_backend().await;
+        let extra = service_yaml("default", "svc-flaky", 80, &[backend], false);
+        let proxy = start(&(gateway_yaml("") + RETRY_ROUTES), objects(&extra)).await;
+        let addr = proxy.address_of("default", "gw", 80).unwrap();
+        let body: String = (0..size)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let req = http::Request::builder()
+            .method("POST")
+            .uri(format!("http://{addr}/upload"))
+            .header("host", "example.com")
+            .body(http_body_util::Full::new(bytes::Bytes::from(body.clone())))
+            .unwrap();
+        let a = send(&client(), req).await;
+        assert_eq!(a.status, want_status, "body of {size} bytes");
+        assert_eq!(
+            a.body.len(),
+            size,
+            "body of {size} bytes: the backend got it whole"
+        );
+        assert!(
+            a.body == body,
+            "body of {size} bytes: the backend got it intact"
+        );
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            want_requests,
+            "body of {size} bytes"
+        );
+    }
+}

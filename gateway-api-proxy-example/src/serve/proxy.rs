@@ -959,7 +959,19 @@ async fn forward(
 ) -> Result<Response<Body>, StatusCode> {
     let upgrade = head.upgrade;
     let upstream = &shared.upstream;
-    let retry = rule.retry.as_ref().filter(|_| body_empty);
+    let retry = rule.retry.as_ref();
+    // With a retry policy, a request body is kept (up to RETRY_BODY_LIMIT) as it streams,
+    // so that a retry can send it again.
+    let recording =
+        (retry.is_some() && !body_empty).then(|| Arc::new(Mutex::new(Recording::default())));
+    let body = match &recording {
+        Some(rec) => Record {
+            inner: body,
+            rec: rec.clone(),
+        }
+        .boxed_unsync(),
+        None => body,
+    };
     let connect_tries = if body_empty {
         backend.endpoints.len().max(1)
     } else {
@@ -990,7 +1002,12 @@ async fn forward(
         let final_attempt = retry.is_none() && connect_failures + 1 >= connect_tries;
         let req_body = match body.take() {
             Some(b) if !body_empty => b,
-            _ => empty(),
+            _ if body_empty => empty(),
+            // A later attempt: the kept copy of the body, when it is whole.
+            _ => match recording.as_deref().and_then(replay) {
+                Some(b) => b,
+                None => break,
+            },
         };
         let Some(req) = head.request_to(endpoint, h2, req_body, final_attempt) else {
             return Err(StatusCode::BAD_REQUEST);
@@ -1016,6 +1033,7 @@ async fn forward(
                 if let Some(r) = retry
                     && r.codes.contains(&code)
                     && attempts + 1 < max_attempts
+                    && (body_empty || recording.as_deref().is_some_and(Recording::replayable))
                 {
                     attempts += 1;
                     last = resp.status();
@@ -1041,13 +1059,153 @@ async fn forward(
                 tracing::debug!(error = %e, "backend request failed");
                 last = StatusCode::BAD_GATEWAY;
                 attempts += 1;
-                if retry.is_none() || !body_empty {
+                if retry.is_none() {
                     break;
                 }
             }
         }
     }
     Err(last)
+}
+
+/// The largest request body kept for retries (64 KiB). A body is kept, by reference to the
+/// received chunks (no copy), while it streams to the backend, so that a retry policy can
+/// send it again; a larger body is not retried (its first answer is returned), as proxies
+/// bound the per-request buffer they keep for retries (Envoy's per-request buffer limit).
+pub(crate) const RETRY_BODY_LIMIT: usize = 64 * 1024;
+
+/// The request body seen so far, kept for a retry.
+#[derive(Default)]
+struct Recording {
+    chunks: Vec<Bytes>,
+    trailers: Option<HeaderMap>,
+    size: usize,
+    /// The end of the body was seen.
+    complete: bool,
+    /// More than [`RETRY_BODY_LIMIT`]: nothing is kept.
+    overflow: bool,
+}
+
+impl Recording {
+    /// The whole body is kept.
+    fn replayable(rec: &Mutex<Self>) -> bool {
+        let r = rec
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        r.complete && !r.overflow
+    }
+}
+
+/// A body for another attempt: the kept copy, when it is whole.
+fn replay(rec: &Mutex<Recording>) -> Option<Body> {
+    let r = rec
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !r.complete || r.overflow {
+        return None;
+    }
+    Some(
+        Replay {
+            chunks: r.chunks.clone().into_iter(),
+            trailers: r.trailers.clone(),
+            remaining: r.size as u64,
+        }
+        .boxed_unsync(),
+    )
+}
+
+/// A request body on its way to the backend, kept in a [`Recording`].
+struct Record {
+    inner: Body,
+    rec: Arc<Mutex<Recording>>,
+}
+
+impl hyper::body::Body for Record {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(r) = &polled {
+            let end = this.inner.is_end_stream();
+            let mut rec = this
+                .rec
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match r {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        rec.size = rec.size.saturating_add(data.len());
+                        if rec.size > RETRY_BODY_LIMIT {
+                            rec.overflow = true;
+                            rec.chunks = Vec::new();
+                        } else if !rec.overflow {
+                            rec.chunks.push(data.clone());
+                        }
+                    } else if let Some(t) = frame.trailers_ref() {
+                        rec.trailers = Some(t.clone());
+                    }
+                    rec.complete |= end;
+                }
+                None => rec.complete = true,
+                // A body that failed is not sent again.
+                Some(Err(_)) => rec.overflow = true,
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The kept copy of a request body, sent again.
+struct Replay {
+    chunks: std::vec::IntoIter<Bytes>,
+    trailers: Option<HeaderMap>,
+    /// Data bytes not yet sent.
+    remaining: u64,
+}
+
+impl hyper::body::Body for Replay {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        let frame = match this.chunks.next() {
+            Some(data) => {
+                this.remaining = this.remaining.saturating_sub(data.len() as u64);
+                Some(Ok(hyper::body::Frame::data(data)))
+            }
+            None => this
+                .trailers
+                .take()
+                .map(|t| Ok(hyper::body::Frame::trailers(t))),
+        };
+        std::task::Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.len() == 0 && self.trailers.is_none()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// Chunks a mirror may lag behind the main request before its copy is abandoned.
