@@ -47,9 +47,17 @@ fn incoming(b: Incoming) -> Body {
 type H1Sender = hyper::client::conn::http1::SendRequest<Body>;
 /// Idle HTTP/1.1 connections per endpoint (ordered map: with a few endpoints, some
 /// comparisons cost less than hashing a socket address with SipHash).
-type H1Idle = Arc<Mutex<BTreeMap<SocketAddr, Vec<H1Sender>>>>;
+/// Each with the time it went idle.
+type H1Idle = Arc<Mutex<BTreeMap<SocketAddr, Vec<(H1Sender, Instant)>>>>;
 /// Idle connections kept per endpoint.
 const MAX_IDLE_PER_ENDPOINT: usize = 256;
+/// A pooled connection idle for at least this long may have been closed by the backend
+/// (its keep-alive timeout) while our request crossed its FIN on the wire. Idempotent
+/// requests without a body (RFC 9110 section 9.2.2) sent on such a connection keep a copy
+/// of their head, so they can be sent again on a new connection when the old one fails
+/// before any response byte (RFC 9112 section 9.3.1 allows it). Connections reused sooner
+/// (the busy case) cost no copy: no server times keep-alive out in under a millisecond.
+const REPLAY_AFTER_IDLE: Duration = Duration::from_millis(1);
 
 pub(crate) struct Upstream {
     /// For upgrades (the pooled client hands the upgraded connection over).
@@ -127,8 +135,12 @@ impl Upstream {
         Ok(sender)
     }
 
-    /// An idle connection to `addr` that is ready, or a new one.
-    async fn h1_checkout(&self, addr: SocketAddr) -> Result<H1Sender, UpstreamError> {
+    /// An idle connection to `addr` that is ready, with the time it was idle, or a new one
+    /// (`None`).
+    async fn h1_checkout(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<(H1Sender, Option<Duration>), UpstreamError> {
         loop {
             let cached = self
                 .h1_idle
@@ -136,14 +148,21 @@ impl Upstream {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .get_mut(&addr)
                 .and_then(Vec::pop);
-            let Some(mut sender) = cached else { break };
+            let Some((mut sender, since)) = cached else {
+                break;
+            };
             if sender.is_closed() {
                 continue;
             }
             if sender.ready().await.is_ok() {
-                return Ok(sender);
+                return Ok((sender, Some(since.elapsed())));
             }
         }
+        Ok((self.h1_connect(addr).await?, None))
+    }
+
+    /// A new HTTP/1.1 connection to `addr`.
+    async fn h1_connect(&self, addr: SocketAddr) -> Result<H1Sender, UpstreamError> {
         let stream =
             tokio::time::timeout(self.connect_timeout, tokio::net::TcpStream::connect(addr))
                 .await
@@ -201,11 +220,39 @@ impl Upstream {
                     .unwrap_or_else(|| PathAndQuery::from_static("/"));
                 *req.uri_mut() = Uri::from(pq);
             }
-            let mut sender = self.h1_checkout(addr).await?;
-            let resp = sender
-                .send_request(req)
-                .await
-                .map_err(|e| UpstreamError::Other(format!("request to {addr}: {e}")))?;
+            let (mut sender, idle) = self.h1_checkout(addr).await?;
+            let replay = match idle {
+                Some(d) if d >= REPLAY_AFTER_IDLE => replayable_copy(&req),
+                _ => None,
+            };
+            let resp = match sender.try_send_request(req).await {
+                Ok(resp) => resp,
+                Err(mut e) => match e.take_message().or(replay) {
+                    // A pooled connection the backend closed while idle (its keep-alive
+                    // timeout racing this checkout): either nothing was written (any request
+                    // goes again), or the connection closed before any response byte and
+                    // the request is idempotent with no body (its copy goes again). Not a
+                    // failure of the endpoint: no failover mark.
+                    Some(req) if idle.is_some() => {
+                        tracing::debug!(
+                            error = %e.into_error(),
+                            %addr,
+                            "stale pooled connection; request sent again on a new one"
+                        );
+                        sender = self.h1_connect(addr).await?;
+                        sender
+                            .send_request(req)
+                            .await
+                            .map_err(|e| UpstreamError::Other(format!("request to {addr}: {e}")))?
+                    }
+                    _ => {
+                        return Err(UpstreamError::Other(format!(
+                            "request to {addr}: {}",
+                            e.into_error()
+                        )));
+                    }
+                },
+            };
             let back = (self.h1_idle.clone(), addr, sender);
             if resp.body().is_end_stream() {
                 give_back(back);
@@ -708,8 +755,13 @@ async fn route(
     let attempt = Box::pin(forward(
         shared, &backend, h2, &mut head, rule, body, body_empty,
     ));
-    let result = match rule.request_timeout {
-        Some(t) => tokio::time::timeout(t, attempt)
+    // `timeouts.request` covers the whole transaction, response body included: 504 until the
+    // response head, then the body is cut at the same deadline.
+    let deadline = rule
+        .request_timeout
+        .map(|t| tokio::time::Instant::now() + t);
+    let result = match deadline {
+        Some(d) => tokio::time::timeout_at(d, attempt)
             .await
             .unwrap_or(Err(StatusCode::GATEWAY_TIMEOUT)),
         None => attempt.await,
@@ -753,7 +805,74 @@ async fn route(
     for (n, v) in cors_headers {
         resp.headers_mut().insert(n, v);
     }
-    resp
+    match deadline {
+        Some(d) if !resp.body().is_end_stream() => resp.map(|inner| {
+            BodyDeadline {
+                inner,
+                sleep: Box::pin(tokio::time::sleep_until(d)),
+                expired: false,
+            }
+            .boxed_unsync()
+        }),
+        _ => resp,
+    }
+}
+
+/// A response body cut at the request's deadline (`timeouts.request`). The spec (Gateway
+/// API v1.6.1, `HTTPRouteTimeouts.Request`) has the timeout cover "as close to the whole
+/// request-response transaction as possible"; once the response head is sent no 504 can be
+/// answered, so the body ends with an error instead: hyper then resets the HTTP/2 stream or
+/// closes the HTTP/1.1 connection, and the client sees an incomplete response. The timer is
+/// polled with the body (no task of its own).
+struct BodyDeadline {
+    inner: Body,
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    /// The error was returned: the body is over.
+    expired: bool,
+}
+
+impl hyper::body::Body for BodyDeadline {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        if this.expired {
+            return Poll::Ready(None);
+        }
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Pending => match this.sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.expired = true;
+                    Poll::Ready(Some(Err(
+                        "timeouts.request expired while the response body was sent".into(),
+                    )))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+            // A body that is always ready (a fast long download) is cut too, once the timer
+            // driver marked the deadline as passed.
+            Poll::Ready(Some(Ok(_))) if this.sleep.is_elapsed() => {
+                this.expired = true;
+                Poll::Ready(Some(Err(
+                    "timeouts.request expired while the response body was sent".into(),
+                )))
+            }
+            ready => ready,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.expired || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
@@ -840,7 +959,19 @@ async fn forward(
 ) -> Result<Response<Body>, StatusCode> {
     let upgrade = head.upgrade;
     let upstream = &shared.upstream;
-    let retry = rule.retry.as_ref().filter(|_| body_empty);
+    let retry = rule.retry.as_ref();
+    // With a retry policy, a request body is kept (up to RETRY_BODY_LIMIT) as it streams,
+    // so that a retry can send it again.
+    let recording =
+        (retry.is_some() && !body_empty).then(|| Arc::new(Mutex::new(Recording::default())));
+    let body = match &recording {
+        Some(rec) => Record {
+            inner: body,
+            rec: rec.clone(),
+        }
+        .boxed_unsync(),
+        None => body,
+    };
     let connect_tries = if body_empty {
         backend.endpoints.len().max(1)
     } else {
@@ -871,7 +1002,12 @@ async fn forward(
         let final_attempt = retry.is_none() && connect_failures + 1 >= connect_tries;
         let req_body = match body.take() {
             Some(b) if !body_empty => b,
-            _ => empty(),
+            _ if body_empty => empty(),
+            // A later attempt: the kept copy of the body, when it is whole.
+            _ => match recording.as_deref().and_then(replay) {
+                Some(b) => b,
+                None => break,
+            },
         };
         let Some(req) = head.request_to(endpoint, h2, req_body, final_attempt) else {
             return Err(StatusCode::BAD_REQUEST);
@@ -897,6 +1033,7 @@ async fn forward(
                 if let Some(r) = retry
                     && r.codes.contains(&code)
                     && attempts + 1 < max_attempts
+                    && (body_empty || recording.as_deref().is_some_and(Recording::replayable))
                 {
                     attempts += 1;
                     last = resp.status();
@@ -922,13 +1059,153 @@ async fn forward(
                 tracing::debug!(error = %e, "backend request failed");
                 last = StatusCode::BAD_GATEWAY;
                 attempts += 1;
-                if retry.is_none() || !body_empty {
+                if retry.is_none() {
                     break;
                 }
             }
         }
     }
     Err(last)
+}
+
+/// The largest request body kept for retries (64 KiB). A body is kept, by reference to the
+/// received chunks (no copy), while it streams to the backend, so that a retry policy can
+/// send it again; a larger body is not retried (its first answer is returned), as proxies
+/// bound the per-request buffer they keep for retries (Envoy's per-request buffer limit).
+pub(crate) const RETRY_BODY_LIMIT: usize = 64 * 1024;
+
+/// The request body seen so far, kept for a retry.
+#[derive(Default)]
+struct Recording {
+    chunks: Vec<Bytes>,
+    trailers: Option<HeaderMap>,
+    size: usize,
+    /// The end of the body was seen.
+    complete: bool,
+    /// More than [`RETRY_BODY_LIMIT`]: nothing is kept.
+    overflow: bool,
+}
+
+impl Recording {
+    /// The whole body is kept.
+    fn replayable(rec: &Mutex<Self>) -> bool {
+        let r = rec
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        r.complete && !r.overflow
+    }
+}
+
+/// A body for another attempt: the kept copy, when it is whole.
+fn replay(rec: &Mutex<Recording>) -> Option<Body> {
+    let r = rec
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !r.complete || r.overflow {
+        return None;
+    }
+    Some(
+        Replay {
+            chunks: r.chunks.clone().into_iter(),
+            trailers: r.trailers.clone(),
+            remaining: r.size as u64,
+        }
+        .boxed_unsync(),
+    )
+}
+
+/// A request body on its way to the backend, kept in a [`Recording`].
+struct Record {
+    inner: Body,
+    rec: Arc<Mutex<Recording>>,
+}
+
+impl hyper::body::Body for Record {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(r) = &polled {
+            let end = this.inner.is_end_stream();
+            let mut rec = this
+                .rec
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match r {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        rec.size = rec.size.saturating_add(data.len());
+                        if rec.size > RETRY_BODY_LIMIT {
+                            rec.overflow = true;
+                            rec.chunks = Vec::new();
+                        } else if !rec.overflow {
+                            rec.chunks.push(data.clone());
+                        }
+                    } else if let Some(t) = frame.trailers_ref() {
+                        rec.trailers = Some(t.clone());
+                    }
+                    rec.complete |= end;
+                }
+                None => rec.complete = true,
+                // A body that failed is not sent again.
+                Some(Err(_)) => rec.overflow = true,
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The kept copy of a request body, sent again.
+struct Replay {
+    chunks: std::vec::IntoIter<Bytes>,
+    trailers: Option<HeaderMap>,
+    /// Data bytes not yet sent.
+    remaining: u64,
+}
+
+impl hyper::body::Body for Replay {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        let frame = match this.chunks.next() {
+            Some(data) => {
+                this.remaining = this.remaining.saturating_sub(data.len() as u64);
+                Some(Ok(hyper::body::Frame::data(data)))
+            }
+            None => this
+                .trailers
+                .take()
+                .map(|t| Ok(hyper::body::Frame::trailers(t))),
+        };
+        std::task::Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.len() == 0 && self.trailers.is_none()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// Chunks a mirror may lag behind the main request before its copy is abandoned.
@@ -1021,17 +1298,36 @@ impl hyper::body::Body for MirrorRx {
     }
 }
 
+/// A copy of `req` to send again if its connection fails before any response byte: only
+/// for idempotent methods (RFC 9110 section 9.2.2) and requests without a body.
+fn replayable_copy(req: &Request<Body>) -> Option<Request<Body>> {
+    let idempotent = matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    );
+    if !idempotent || !req.body().is_end_stream() {
+        return None;
+    }
+    let mut copy = Request::new(empty());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    Some(copy)
+}
+
 /// Returns a connection to the idle list.
 fn give_back((pool, addr, sender): (H1Idle, SocketAddr, H1Sender)) {
     if sender.is_closed() {
         return;
     }
+    let now = Instant::now();
     let mut idle = pool
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let list = idle.entry(addr).or_default();
     if list.len() < MAX_IDLE_PER_ENDPOINT {
-        list.push(sender);
+        list.push((sender, now));
     }
 }
 
