@@ -2,7 +2,8 @@
 # Instructions per lookup, from callgrind (stable on noisy machines).
 #
 #   benches/scripts/instructions.sh [MIX...]      (default: ingress path_only regex_api grpc)
-#   SIZES="10000 100000" LOOKUPS=20000 MODE=uniform|zipf|cold benches/scripts/instructions.sh
+#   SIZES="10000 100000" LOOKUPS=20000 MODE=uniform|zipf|cold|matchit benches/scripts/instructions.sh
+#   BIN=/path/to/an/older/lookups benches/scripts/instructions.sh   (measure another build)
 #
 # For each mix and size it runs the `lookups` example twice under
 # `valgrind --tool=callgrind`: with LOOKUPS lookups and with 0 (same table
@@ -17,8 +18,10 @@ MIXES=("$@")
 [ ${#MIXES[@]} -gt 0 ] || MIXES=(ingress path_only regex_api grpc)
 
 command -v valgrind >/dev/null || { echo "valgrind is required" >&2; exit 1; }
-cargo build --release -q -p gateway-api-benches --example lookups
-bin=target/release/examples/lookups
+if [ -z "${BIN:-}" ]; then
+    cargo build --release -q -p gateway-api-benches --example lookups
+fi
+bin=${BIN:-target/release/examples/lookups}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
