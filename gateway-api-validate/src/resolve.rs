@@ -539,11 +539,30 @@ pub(crate) fn sort_rules(rules: Vec<ResolvedRule>) -> Vec<ResolvedRule> {
     order.sort_unstable_by(|(ka, a), (kb, b)| {
         ka.cmp(kb).then_with(|| rule_order(&rules[*a], &rules[*b]))
     });
-    let mut slots: Vec<Option<ResolvedRule>> = rules.into_iter().map(Some).collect();
-    order
-        .into_iter()
-        .filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take))
-        .collect()
+    let mut rules = rules;
+    permute(&mut rules, order.into_iter().map(|(_, i)| i).collect());
+    rules
+}
+
+/// Reorders `v` in place so that position `k` holds the element that was at `order[k]`
+/// (`order` a permutation of the indices; anything else leaves `v` partly reordered but
+/// intact). Follows each cycle with swaps, so no second list of large entries is needed.
+fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
+    let n = order.len().min(v.len());
+    for start in 0..n {
+        // Invariant: position `k` holds the element that was at `start`; `order[k] == k`
+        // marks a place already final.
+        let mut k = start;
+        loop {
+            let src = order[k];
+            order[k] = k;
+            if src == start || src == k || src >= n {
+                break;
+            }
+            v.swap(k, src);
+            k = src;
+        }
+    }
 }
 
 /// The order of rules on a listener: precedence; the Route kind breaks the (only possible) ties
@@ -719,7 +738,18 @@ fn rules_for(
     let route = Arc::new(r.id.clone());
     let namespace: Arc<str> = Arc::from(r.id.namespace.as_str());
     let name: Arc<str> = Arc::from(r.id.name.as_str());
-    let mut out = Vec::new();
+    let entries: usize = r
+        .rules
+        .iter()
+        .zip(rule_problems)
+        .filter(|(_, p)| p.is_none())
+        .map(|(rule, _)| match &rule.matches {
+            route::Matches::Http(ms) => ms.len(),
+            route::Matches::Grpc(ms) => ms.len().max(1),
+            route::Matches::L4 => 1,
+        })
+        .sum();
+    let mut out = Vec::with_capacity(hosts.len() * entries);
     for ((rule, backends), problem) in r.rules.iter().zip(resolved).zip(rule_problems) {
         if problem.is_some() {
             continue;
@@ -768,7 +798,6 @@ fn rules_for(
                     0,
                 )],
             };
-        out.reserve(hosts.len() * matches.len());
         let rule_name: Option<Arc<str>> = rule.name.map(Arc::from);
         for host in &hosts {
             for (match_index, (m, path, method, headers, query_params)) in
@@ -805,4 +834,35 @@ pub(crate) struct RoutePlan {
     pub(crate) outcomes: Vec<attachment::ParentOutcome>,
     pub(crate) rule_problems: Vec<Option<Problem>>,
     pub(crate) resolved: Vec<Arc<[ResolvedBackend]>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    #[test]
+    fn permute_puts_each_element_where_the_order_says() {
+        let orders: [&[usize]; 5] = [
+            &[],
+            &[0, 1, 2],
+            &[1, 2, 0],
+            &[3, 0, 4, 1, 2, 5],
+            &[5, 4, 3, 2, 1, 0],
+        ];
+        for order in orders {
+            let v: Vec<char> = "abcdef".chars().take(order.len()).collect();
+            let want: Vec<char> = order.iter().map(|&i| v[i]).collect();
+            let mut got = v.clone();
+            permute(&mut got, order.to_vec());
+            assert_eq!(got, want, "{order:?}");
+        }
+    }
+
+    #[test]
+    fn permute_of_a_non_permutation_stops_and_keeps_the_elements() {
+        let mut v = vec!['a', 'b', 'c'];
+        permute(&mut v, vec![1, 1, 7]);
+        v.sort_unstable();
+        assert_eq!(v, vec!['a', 'b', 'c']);
+    }
 }

@@ -110,7 +110,61 @@ pub fn attach(
 struct ParentChoice {
     gateway: Key,
     parent: ObjectRef,
-    listeners: Result<Vec<(usize, Option<String>)>, Problem>,
+    listeners: Result<ListenerHosts, Problem>,
+}
+
+/// Listeners (index, lowercased hostname) in order, indexed by hostname so that a Route
+/// hostname meets only the listeners it can intersect.
+#[derive(Debug, Default)]
+struct ListenerHosts {
+    list: Vec<(usize, Option<String>)>,
+    /// Positions in `list` of listeners any hostname may intersect (no hostname, or a
+    /// wildcard not of the `*.suffix` form).
+    any: Vec<usize>,
+    /// Positions of listeners by exact hostname.
+    exact: FastMap<String, Vec<usize>>,
+    /// Positions of `*.suffix` listeners by suffix (with its leading dot).
+    wildcard: FastMap<String, Vec<usize>>,
+}
+
+impl ListenerHosts {
+    fn new(list: Vec<(usize, Option<String>)>) -> Self {
+        let mut this = Self::default();
+        for (pos, (_, host)) in list.iter().enumerate() {
+            match host.as_deref() {
+                Some(h) if h.starts_with("*.") => {
+                    let suffix = h.trim_start_matches('*').to_string();
+                    this.wildcard.entry(suffix).or_default().push(pos);
+                }
+                Some(h) if !h.starts_with('*') => {
+                    this.exact.entry(h.to_string()).or_default().push(pos);
+                }
+                _ => this.any.push(pos),
+            }
+        }
+        this.list = list;
+        this
+    }
+
+    /// Positions in `list`, in order, of the listeners that may share a hostname with a Route
+    /// of these lowercased hostnames (`None`: every listener). A concrete hostname meets a
+    /// listener of the same name, one whose `*.suffix` ends it, or one without hostname.
+    fn candidates(&self, hostnames: &[Cow<'_, str>]) -> Option<Vec<usize>> {
+        if hostnames.is_empty() || hostnames.iter().any(|h| h.starts_with('*')) {
+            return None;
+        }
+        let mut out = self.any.clone();
+        for h in hostnames {
+            let h = h.as_ref();
+            out.extend(self.exact.get(h).into_iter().flatten());
+            for (i, _) in h.match_indices('.') {
+                out.extend(self.wildcard.get(&h[i..]).into_iter().flatten());
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
 }
 
 /// A parentRef as written plus the referring Route's kind: with the Route's namespace, all a
@@ -142,7 +196,7 @@ pub(crate) fn attach_cached<'s>(
     route: &RouteView<'s>,
     cache: &mut AttachCache<'s>,
 ) -> Vec<ParentOutcome> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(route.parent_refs.len());
     if route.parent_refs.is_empty() {
         return out;
     }
@@ -198,16 +252,18 @@ fn choose(
     let (gw_key, parent) = owned_parent(snapshot, gateways, &route.id, p)?;
     let gw = gateways.get(&gw_key)?;
     let listeners = allowed_listeners(snapshot, gw, &parent, route, p).map(|v| {
-        v.into_iter()
-            .map(|i| {
-                let host = gw.listeners[i]
-                    .entry
-                    .hostname
-                    .as_ref()
-                    .map(|h| hostname::lower(h.as_str()).into_owned());
-                (i, host)
-            })
-            .collect()
+        ListenerHosts::new(
+            v.into_iter()
+                .map(|i| {
+                    let host = gw.listeners[i]
+                        .entry
+                        .hostname
+                        .as_ref()
+                        .map(|h| hostname::lower(h.as_str()).into_owned());
+                    (i, host)
+                })
+                .collect(),
+        )
     });
     Some(ParentChoice {
         gateway: gw_key,
@@ -294,13 +350,21 @@ fn allowed_listeners(
 fn with_hostnames(
     gateways: &BTreeMap<Key, GatewayState>,
     choice: &ParentChoice,
-    listeners: &[(usize, Option<String>)],
+    listeners: &ListenerHosts,
     route: &RouteView<'_>,
     hostnames: &[Cow<'_, str>],
 ) -> Result<Vec<Attachment>, Problem> {
     let uses = uses_hostnames(route.id.kind);
-    let hits: Vec<(usize, Vec<String>)> = listeners
-        .iter()
+    let candidates: Vec<&(usize, Option<String>)> =
+        match uses.then(|| listeners.candidates(hostnames)).flatten() {
+            Some(positions) => positions
+                .into_iter()
+                .filter_map(|p| listeners.list.get(p))
+                .collect(),
+            None => listeners.list.iter().collect(),
+        };
+    let hits: Vec<(usize, Vec<String>)> = candidates
+        .into_iter()
         .filter_map(|(i, host)| {
             let h = if uses {
                 hostname::intersect_all_lower(host.as_deref(), hostnames)?
@@ -456,4 +520,61 @@ fn hostnames_overlap(a: &[String], b: &[String]) -> bool {
         || b.is_empty()
         || a.iter()
             .any(|x| b.iter().any(|y| hostname::intersect(x, y).is_some()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostname_index_never_misses_an_intersecting_listener() {
+        let listener_hosts = [
+            None,
+            Some("*"),
+            Some("*.example.com"),
+            Some("*.a.example.com"),
+            Some("a.example.com"),
+            Some("example.com"),
+            Some("*.org"),
+            Some("b.a.example.com"),
+        ];
+        let index = ListenerHosts::new(
+            listener_hosts
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (i, h.map(str::to_string)))
+                .collect(),
+        );
+        let routes: [&[&str]; 8] = [
+            &["a.example.com"],
+            &["b.a.example.com"],
+            &["example.com"],
+            &["x.org", "example.com"],
+            &["nothing.net"],
+            &["*.example.com"],
+            &["c.b.a.example.com", "a.example.com"],
+            &[],
+        ];
+        for r in routes {
+            let hosts: Vec<Cow<'_, str>> = r.iter().map(|h| Cow::Borrowed(*h)).collect();
+            let want: Vec<usize> = index
+                .list
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, l))| hostname::intersect_all_lower(l.as_deref(), &hosts).is_some())
+                .map(|(p, _)| p)
+                .collect();
+            let got = index
+                .candidates(&hosts)
+                .unwrap_or_else(|| (0..index.list.len()).collect());
+            assert!(
+                want.iter().all(|p| got.contains(p)),
+                "{r:?}: {got:?} misses some of {want:?}"
+            );
+            // The index does narrow concrete hostnames down.
+            if r == ["nothing.net"] {
+                assert_eq!(got, vec![0, 1]);
+            }
+        }
+    }
 }

@@ -6,12 +6,13 @@
 //! An invalid backend keeps its weight: requests that would go to it get HTTP 500, so the
 //! share of the valid ones is unchanged.
 
-use super::fast_hash::FastMap;
+use super::fast_hash::{FastHasher, FastMap};
 use super::listener::Problem;
 use super::reference_grant::{RefEnd, permitted};
 use super::route::{BackendRole, BackendUse};
 use super::{Config, GROUP};
 use gateway_api_types::features::SupportedFeatureName as F;
+use std::hash::{Hash, Hasher};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -187,9 +188,12 @@ impl<'s> UseKey<'s> {
     }
 }
 
-/// The resolved backend lists of the rules of one Route namespace, by Route kind and backend
-/// uses.
-type RuleLists<'s> = FastMap<(ObjectKind, Vec<UseKey<'s>>), Arc<[ResolvedBackend]>>;
+/// The resolved backend lists of the rules of one Route namespace: by hash of (Route kind,
+/// backend uses), the lists with that hash and their inputs.
+type RuleLists<'s> = FastMap<u64, Vec<RuleList<'s>>>;
+
+/// One resolved backend list and what it was resolved from.
+type RuleList<'s> = (ObjectKind, Vec<UseKey<'s>>, Arc<[ResolvedBackend]>);
 
 /// Resolved backend lists of one resolution, shared between the rules that name the same
 /// backends. A backend's resolution depends only on the reference, its weight and role, and
@@ -200,7 +204,7 @@ type RuleLists<'s> = FastMap<(ObjectKind, Vec<UseKey<'s>>), Arc<[ResolvedBackend
 /// build a new one for each resolution.
 #[derive(Debug, Default)]
 pub(crate) struct BackendCache<'s> {
-    /// Route namespace -> (Route kind, backend uses) -> resolved list.
+    /// Route namespace -> lists.
     by_namespace: FastMap<String, RuleLists<'s>>,
 }
 
@@ -218,7 +222,11 @@ impl<'s> BackendCache<'s> {
         if uses.is_empty() {
             return Arc::from([]);
         }
-        let key = (route.kind, uses.iter().map(UseKey::of).collect::<Vec<_>>());
+        let mut h = FastHasher::default();
+        route.kind.hash(&mut h);
+        for u in uses {
+            UseKey::of(u).hash(&mut h);
+        }
         let per_ns = match self.by_namespace.get_mut(route.namespace.as_str()) {
             Some(m) => m,
             None => self
@@ -226,11 +234,25 @@ impl<'s> BackendCache<'s> {
                 .entry(route.namespace.clone())
                 .or_default(),
         };
-        Arc::clone(per_ns.entry(key).or_insert_with(|| {
-            uses.iter()
-                .map(|b| resolve_with(snapshot, config, route, b, Some(endpoints)))
-                .collect()
-        }))
+        let lists = per_ns.entry(h.finish()).or_default();
+        let same = |(kind, keys, _): &&RuleList<'s>| {
+            *kind == route.kind
+                && keys.len() == uses.len()
+                && keys.iter().zip(uses).all(|(k, u)| *k == UseKey::of(u))
+        };
+        if let Some((_, _, list)) = lists.iter().find(same) {
+            return Arc::clone(list);
+        }
+        let list: Arc<[ResolvedBackend]> = uses
+            .iter()
+            .map(|b| resolve_with(snapshot, config, route, b, Some(endpoints)))
+            .collect();
+        lists.push((
+            route.kind,
+            uses.iter().map(UseKey::of).collect(),
+            Arc::clone(&list),
+        ));
+        list
     }
 }
 

@@ -132,33 +132,37 @@ impl Ord for MatchSummary {
     }
 }
 
-/// The steps of [`MatchSummary`]'s order up to the creation time, as plain integers: sorting
-/// by it, then by the full order among equal keys, gives the full order. `host` is the rank of
-/// the entry's hostname among the distinct hostnames being sorted, in the order of the
-/// hostname step (see [`host_order`]).
-pub(crate) type SortKey = (u32, u8, u64, u64, bool, u64, u64, bool, i128);
+/// The steps of [`MatchSummary`]'s order up to the creation time, packed in two integers:
+/// sorting by it, then by the full order among equal keys, gives the full order. Counts and
+/// lengths too large for their bits are clamped, which can only turn an order into a tie (that
+/// the full order then breaks), never invert it. `host` is the rank of the entry's hostname
+/// among the distinct hostnames being sorted, in the order of the hostname step (see
+/// [`host_order`]).
+pub(crate) type SortKey = (u128, u128);
 
 impl MatchSummary {
     /// The [`SortKey`] of this entry, its hostname ranked `host`. Must agree with [`Ord`]
     /// step by step (tested below).
     pub(crate) fn sort_key(&self, host: u32) -> SortKey {
-        let wide = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        // Larger first: store the complement of the clamped value.
+        let desc = |n: usize, bits: u32| {
+            let max = (1u128 << bits) - 1;
+            max - u128::try_from(n).unwrap_or(max).min(max)
+        };
         let (path_type, std::cmp::Reverse((a, b))) = self.path.rank();
-        (
-            host,
-            path_type,
-            // Longer first.
-            u64::MAX - wide(a),
-            u64::MAX - wide(b),
-            // With a method first.
-            !self.method,
-            // More headers, then more query parameters first.
-            u64::MAX - wide(self.headers),
-            u64::MAX - wide(self.query_params),
-            // Oldest first; unknown age last.
-            self.created.is_none(),
-            self.created.as_ref().map_or(0, |t| t.0.as_nanosecond()),
-        )
+        let steps = (u128::from(host) << 96)
+            | (u128::from(path_type) << 88)
+            | (desc(a, 32) << 56)
+            | (desc(b, 32) << 24)
+            | (u128::from(!self.method) << 23)
+            | (desc(self.headers, 11) << 12)
+            | desc(self.query_params, 12);
+        // Oldest first, unknown age last. Timestamps are within about 2^69 ns of the epoch.
+        let created = match &self.created {
+            None => u128::MAX,
+            Some(t) => u128::try_from(t.0.as_nanosecond() + (1i128 << 100)).unwrap_or(0),
+        };
+        (steps, created)
     }
 }
 
@@ -264,6 +268,7 @@ mod tests {
         let paths = [
             PathKey::Exact(3),
             PathKey::Exact(7),
+            PathKey::Exact(usize::MAX),
             PathKey::RegularExpression(4),
             PathKey::PathPrefix(1),
             PathKey::PathPrefix(9),
@@ -295,8 +300,8 @@ mod tests {
                     m.hostname = h.clone();
                     m.created = t.clone();
                     m.method = n.is_multiple_of(2);
-                    m.headers = n % 3;
-                    m.query_params = n % 5 / 2;
+                    m.headers = [0, 1, 2, 5000, usize::MAX][n % 5];
+                    m.query_params = [0, 1, 9000, usize::MAX][n % 4];
                     m.name = if n % 7 < 3 { "a" } else { "b" }.into();
                     m.rule_index = n % 4;
                     out.push(m);

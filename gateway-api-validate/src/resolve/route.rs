@@ -3,7 +3,7 @@
 //! resolution and precedence need, without caring which kind a Route is.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use gateway_api_types::shared::{BackendObjectReference, ParentReference, RouteStatus};
 use gateway_api_types::v1::grpcroute::{GRPCRouteFilter, GRPCRouteMatch};
@@ -131,12 +131,28 @@ fn grpc_filter_backends(filters: &[GRPCRouteFilter]) -> impl Iterator<Item = Bac
     })
 }
 
+/// The filters of a rule; rules without any share one allocation per kind.
+fn shared_filters<F: Clone>(filters: &[F], wrap: fn(Vec<F>) -> Filters) -> Arc<Filters> {
+    static EMPTY_HTTP: OnceLock<Arc<Filters>> = OnceLock::new();
+    static EMPTY_GRPC: OnceLock<Arc<Filters>> = OnceLock::new();
+    if !filters.is_empty() {
+        return Arc::new(wrap(filters.to_vec()));
+    }
+    let empty = wrap(Vec::new());
+    let slot = match empty {
+        Filters::Http(_) => &EMPTY_HTTP,
+        Filters::Grpc(_) => &EMPTY_GRPC,
+        Filters::None => return Arc::new(empty),
+    };
+    Arc::clone(slot.get_or_init(|| Arc::new(empty)))
+}
+
 fn weight(w: Option<i32>) -> i32 {
     w.unwrap_or(1)
 }
 
 fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<String> {
-    h.map(|v| v.iter().map(|h| h.to_string()).collect())
+    h.map(|v| v.iter().map(|h| h.as_str().to_owned()).collect())
         .unwrap_or_default()
 }
 
@@ -215,7 +231,7 @@ fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) 
                     index,
                     name: rule.name.as_deref(),
                     matches: Matches::Http(matches),
-                    filters: Arc::new(Filters::Http(filters.to_vec())),
+                    filters: shared_filters(filters, Filters::Http),
                     backends,
                     backend_filters: brefs
                         .iter()
@@ -264,7 +280,7 @@ fn grpc_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::GRPCRoute) 
                     index,
                     name: rule.name.as_deref(),
                     matches: Matches::Grpc(rule.matches.as_deref().unwrap_or_default()),
-                    filters: Arc::new(Filters::Grpc(filters.to_vec())),
+                    filters: shared_filters(filters, Filters::Grpc),
                     backends,
                     backend_filters: Vec::new(),
                 }

@@ -62,11 +62,13 @@ pub fn merge_route_status(
     ours: Vec<RouteParentStatus>,
 ) -> RouteStatus {
     let old_parents = old.map(|s| s.parents.as_slice()).unwrap_or_default();
-    let mut parents: Vec<RouteParentStatus> = old_parents
-        .iter()
-        .filter(|p| p.controller_name.as_str() != controller)
-        .cloned()
-        .collect();
+    let mut parents: Vec<RouteParentStatus> = Vec::with_capacity(old_parents.len() + ours.len());
+    parents.extend(
+        old_parents
+            .iter()
+            .filter(|p| p.controller_name.as_str() != controller)
+            .cloned(),
+    );
     for mut p in ours {
         if let Some(prev) = old_parents
             .iter()
@@ -475,7 +477,8 @@ pub(crate) fn route_parent_status(
     generation: i64,
 ) -> RouteParentStatus {
     let now = &config.now;
-    let mut conditions = vec![match &outcome.result {
+    let mut conditions = Vec::with_capacity(3);
+    conditions.push(match &outcome.result {
         Ok(_) => condition(
             "Accepted",
             true,
@@ -485,7 +488,7 @@ pub(crate) fn route_parent_status(
             now,
         ),
         Err(p) => condition("Accepted", false, p.reason, &p.message, generation, now),
-    }];
+    });
     conditions.push(match unresolved {
         None => condition(
             "ResolvedRefs",
