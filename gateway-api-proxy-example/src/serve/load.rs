@@ -504,28 +504,7 @@ fn object_id(object: &GatewayObject) -> ObjectId {
 /// The resolver's kind of an object (the snapshot's rule: Gateway API kinds of the Gateway API
 /// group, core and discovery kinds of their versions).
 fn known_kind(object: &GatewayObject) -> Option<ObjectKind> {
-    let api = object.api_version();
-    let kind = match (api, object.kind()) {
-        ("v1", "Service") => ObjectKind::Service,
-        ("discovery.k8s.io/v1", "EndpointSlice") => ObjectKind::EndpointSlice,
-        ("v1", "Namespace") => ObjectKind::Namespace,
-        ("v1", "Secret") => ObjectKind::Secret,
-        ("v1", "ConfigMap") => ObjectKind::ConfigMap,
-        (_, "GatewayClass") => ObjectKind::GatewayClass,
-        (_, "Gateway") => ObjectKind::Gateway,
-        (_, "ListenerSet") => ObjectKind::ListenerSet,
-        (_, "HTTPRoute") => ObjectKind::HTTPRoute,
-        (_, "GRPCRoute") => ObjectKind::GRPCRoute,
-        (_, "TLSRoute") => ObjectKind::TLSRoute,
-        (_, "TCPRoute") => ObjectKind::TCPRoute,
-        (_, "UDPRoute") => ObjectKind::UDPRoute,
-        (_, "ReferenceGrant") => ObjectKind::ReferenceGrant,
-        (_, "BackendTLSPolicy") => ObjectKind::BackendTLSPolicy,
-        _ => return None,
-    };
-    (api.starts_with(gateway_api_types::document::GROUP)
-        || matches!(api, "v1" | "discovery.k8s.io/v1"))
-    .then_some(kind)
+    gateway_api_validate::resolve::snapshot::kind_of(object)
 }
 
 /// Loads configurations one after the other, reusing what did not change: a source whose

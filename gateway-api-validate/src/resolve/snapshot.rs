@@ -773,8 +773,9 @@ pub fn created(meta: &ObjectMeta) -> Option<&Time> {
     meta.creation_timestamp.as_ref()
 }
 
-/// The [`ObjectKind`] an object is stored under, `None` for kinds kept only by identity.
-pub(crate) fn kind_of(object: &GatewayObject) -> Option<ObjectKind> {
+/// The [`ObjectKind`] an object is stored under, `None` for kinds kept only by identity
+/// (and for core or discovery kinds of other API versions).
+pub fn kind_of(object: &GatewayObject) -> Option<ObjectKind> {
     Some(match (object.api_version(), object.kind()) {
         ("v1", "Service") => ObjectKind::Service,
         ("discovery.k8s.io/v1", "EndpointSlice") => ObjectKind::EndpointSlice,
