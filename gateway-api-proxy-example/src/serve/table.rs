@@ -21,6 +21,7 @@ use gateway_api_types::v1::grpcroute::GRPCRouteFilter;
 use gateway_api_types::v1::httproute::{
     HTTPHeader, HTTPHeaderFilter, HTTPPathModifierType, HTTPRouteFilter,
 };
+use gateway_api_validate::resolve::reference_grant::{RefEnd, permitted};
 use gateway_api_validate::resolve::{
     Filter, Key, Resolution, ResolvedBackend, ResolvedGateway, ResolvedListener, Snapshot,
     TargetPort, gateway_route_table, served_gateway_listeners, served_listeners, to_route_table,
@@ -258,6 +259,7 @@ fn convert_listener(
             .get(&key)
             .and_then(|h| h.spec.rules.as_ref());
         let label: Arc<str> = format!("HTTPRoute {}/{}", r.id.namespace, r.id.name).into();
+        let from = route_end("HTTPRoute", &r.id.namespace, &r.id.name);
         let rules = r
             .rules
             .into_iter()
@@ -266,7 +268,7 @@ fn convert_listener(
                 let spec = spec_rules.and_then(|s| s.get(i));
                 let mut filters = Vec::new();
                 for f in spec.and_then(|s| s.filters.as_deref()).unwrap_or_default() {
-                    if let Some(f) = http_filter(f, &r.id.namespace, snapshot, cache) {
+                    if let Some(f) = http_filter(f, from, snapshot, cache) {
                         filters.push(f);
                     }
                 }
@@ -318,7 +320,7 @@ fn convert_listener(
                             .and_then(|b| b.filters.as_deref())
                             .unwrap_or_default()
                         {
-                            if let Some(f) = http_filter(f, &r.id.namespace, snapshot, cache) {
+                            if let Some(f) = http_filter(f, from, snapshot, cache) {
                                 fs.push(f);
                             }
                         }
@@ -356,6 +358,7 @@ fn convert_listener(
             .get(&key)
             .and_then(|h| h.spec.rules.as_ref());
         let label: Arc<str> = format!("GRPCRoute {}/{}", r.id.namespace, r.id.name).into();
+        let from = route_end("GRPCRoute", &r.id.namespace, &r.id.name);
         let rules = r
             .rules
             .into_iter()
@@ -364,7 +367,7 @@ fn convert_listener(
                 let spec = spec_rules.and_then(|s| s.get(i));
                 let mut filters = Vec::new();
                 for f in spec.and_then(|s| s.filters.as_deref()).unwrap_or_default() {
-                    if let Some(f) = grpc_filter(f, &r.id.namespace, snapshot, cache) {
+                    if let Some(f) = grpc_filter(f, from, snapshot, cache) {
                         filters.push(f);
                     }
                 }
@@ -382,7 +385,7 @@ fn convert_listener(
                             .and_then(|b| b.filters.as_deref())
                             .unwrap_or_default()
                         {
-                            if let Some(f) = grpc_filter(f, &r.id.namespace, snapshot, cache) {
+                            if let Some(f) = grpc_filter(f, from, snapshot, cache) {
                                 fs.push(f);
                             }
                         }
@@ -456,20 +459,51 @@ fn path_modifier(p: &gateway_api_types::v1::httproute::HTTPPathModifier) -> Opti
     }
 }
 
+/// The referring side of a Route's references, for ReferenceGrant checks.
+fn route_end<'a>(kind: &'a str, namespace: &'a str, name: &'a str) -> RefEnd<'a> {
+    RefEnd {
+        group: "gateway.networking.k8s.io",
+        kind,
+        namespace,
+        name,
+    }
+}
+
+/// The mirror of a `RequestMirror` filter, or `None` when its backend may not be configured.
+///
+/// spec (HTTPRequestMirrorFilter.BackendRef): a reference to a missing object, or a
+/// cross-namespace reference no ReferenceGrant permits, is invalid and must not be configured
+/// in the data plane (the Route reports `ResolvedRefs=False`). Only core Services are mirrored.
 fn mirror(
     backend_ref: &BackendObjectReference,
     percent: Option<i32>,
     fraction: Option<&gateway_api_types::shared::Fraction>,
-    route_namespace: &str,
+    from: RefEnd<'_>,
     snapshot: &Snapshot,
     cache: &mut BackendCache,
-) -> Mirror {
+) -> Option<Mirror> {
+    let group = backend_ref.group.as_ref().map_or("", |g| g.as_str());
+    let kind = backend_ref.kind.as_ref().map_or("Service", |k| k.as_str());
+    if !group.is_empty() || kind != "Service" {
+        return None;
+    }
     let ns = backend_ref
         .namespace
         .as_ref()
-        .map_or(route_namespace, |n| n.as_str())
+        .map_or(from.namespace, |n| n.as_str())
         .to_owned();
     let name = backend_ref.name.as_str().to_owned();
+    let to = RefEnd {
+        group: "",
+        kind: "Service",
+        namespace: &ns,
+        name: &name,
+    };
+    if !permitted(snapshot, from, to)
+        || !snapshot.services.contains_key(&(ns.clone(), name.clone()))
+    {
+        return None;
+    }
     let port = backend_ref.port;
     let backend = cache
         .mirrors
@@ -494,12 +528,12 @@ fn mirror(
         }
         (None, None) => 1.0,
     };
-    Mirror { backend, share }
+    Some(Mirror { backend, share })
 }
 
 fn http_filter(
     f: &HTTPRouteFilter,
-    route_namespace: &str,
+    from: RefEnd<'_>,
     snapshot: &Snapshot,
     cache: &mut BackendCache,
 ) -> Option<RuleFilter> {
@@ -528,14 +562,15 @@ fn http_filter(
         }));
     }
     if let Some(m) = &f.request_mirror {
-        return Some(RuleFilter::Mirror(mirror(
+        return mirror(
             &m.backend_ref,
             m.percent,
             m.fraction.as_ref(),
-            route_namespace,
+            from,
             snapshot,
             cache,
-        )));
+        )
+        .map(RuleFilter::Mirror);
     }
     if let Some(c) = &f.cors {
         let strings = |v: Option<Vec<String>>| v.unwrap_or_default();
@@ -569,7 +604,7 @@ fn http_filter(
 
 fn grpc_filter(
     f: &GRPCRouteFilter,
-    route_namespace: &str,
+    from: RefEnd<'_>,
     snapshot: &Snapshot,
     cache: &mut BackendCache,
 ) -> Option<RuleFilter> {
@@ -584,10 +619,10 @@ fn grpc_filter(
             &m.backend_ref,
             m.percent,
             m.fraction.as_ref(),
-            route_namespace,
+            from,
             snapshot,
             cache,
-        );
+        )?;
         if let Some(b) = Arc::get_mut(&mut m.backend) {
             b.h2c = true;
         }
@@ -772,5 +807,56 @@ endpoints: [{addresses: [10.9.9.9]}]
         assert!(h2c);
         assert!(endpoints(&s, "ns1", "svc", Some(82)).0.is_empty());
         assert!(endpoints(&s, "ns1", "nope", Some(80)).0.is_empty());
+    }
+
+    fn backend_ref(json: &str) -> BackendObjectReference {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn mirrors_need_a_reference_grant_across_namespaces_and_an_existing_service() {
+        let services = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: local, namespace: a}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: remote, namespace: b}
+spec: {ports: [{port: 80}]}
+"#;
+        let grant = r#"
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: allow-a, namespace: b}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: a}]
+  to: [{group: "", kind: Service}]
+"#;
+        let from = route_end("HTTPRoute", "a", "r");
+        let grpc_from = route_end("GRPCRoute", "a", "g");
+        let remote = backend_ref(r#"{"name":"remote","namespace":"b","port":80}"#);
+        let local = backend_ref(r#"{"name":"local","port":80}"#);
+        let missing = backend_ref(r#"{"name":"missing","port":80}"#);
+        let other_kind = backend_ref(r#"{"group":"example.com","kind":"Thing","name":"local"}"#);
+
+        let without = snapshot(services);
+        let mut cache = BackendCache::default();
+        let mut pick = |s: &Snapshot, r: &BackendObjectReference, from| {
+            mirror(r, None, None, from, s, &mut cache).map(|m| m.backend.label.to_string())
+        };
+        // spec: a cross-namespace mirror without a ReferenceGrant is not configured.
+        assert_eq!(pick(&without, &remote, from), None);
+        assert_eq!(pick(&without, &local, from).as_deref(), Some("a/local:80"));
+        // spec: a mirror to a missing object, or of an unsupported kind, is not configured.
+        assert_eq!(pick(&without, &missing, from), None);
+        assert_eq!(pick(&without, &other_kind, from), None);
+
+        let with = snapshot(&format!("{services}{grant}"));
+        assert_eq!(pick(&with, &remote, from).as_deref(), Some("b/remote:80"));
+        // The grant names HTTPRoute only: a GRPCRoute's mirror stays unconfigured.
+        assert_eq!(pick(&with, &remote, grpc_from), None);
     }
 }
