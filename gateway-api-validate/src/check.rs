@@ -2,6 +2,9 @@
 //! server's structural validation words it (`… in body should match '…'`, `Too long: …`,
 //! `Unsupported value: …`).
 
+use std::collections::HashSet;
+use std::hash::Hash;
+
 use regex::Regex;
 
 use crate::path::Path;
@@ -219,29 +222,47 @@ impl Report {
     /// item's key; `render` writes a repeated key for the message
     /// (`map[string]interface {}{"name":"a"}` style, see [`map_key`]), only when one is found.
     ///
-    /// Each item is compared with the items before it (lists are short: at most 64 items where
-    /// the schema bounds them), without allocating on the valid path.
-    pub fn unique<K: PartialEq>(
+    /// Short lists (the schema bounds most at 16 or 64 items) compare each item with the items
+    /// before it, without allocating on the valid path; longer ones (an over-limit list, which
+    /// is also reported as `Too many`) go through a hash set, so a hostile list of 100,000
+    /// entries costs linear time rather than quadratic.
+    pub fn unique<K: Eq + Hash>(
         &mut self,
         path: &Path<'_>,
         keys: impl IntoIterator<Item = K, IntoIter: Clone>,
         render: impl Fn(&K) -> String,
     ) {
         let keys = keys.into_iter();
-        for (i, k) in keys.clone().enumerate() {
-            if keys.clone().take(i).any(|earlier| earlier == k) {
-                let p = path.index(i);
-                self.push(
-                    &p,
-                    ViolationKind::Duplicate,
-                    Some(render(&k)),
-                    String::new(),
-                    Origin::OpenApi,
-                );
+        let mut report = |i: usize, k: &K| {
+            let p = path.index(i);
+            self.push(
+                &p,
+                ViolationKind::Duplicate,
+                Some(render(k)),
+                String::new(),
+                Origin::OpenApi,
+            );
+        };
+        let (_, upper) = keys.size_hint();
+        if upper.is_some_and(|n| n <= SHORT_LIST) {
+            for (i, k) in keys.clone().enumerate() {
+                if keys.clone().take(i).any(|earlier| earlier == k) {
+                    report(i, &k);
+                }
+            }
+        } else {
+            let mut seen = HashSet::new();
+            for (i, k) in keys.enumerate() {
+                if let Some(k) = seen.replace(k) {
+                    report(i, &k);
+                }
             }
         }
     }
 }
+
+/// The longest list [`Report::unique`] checks pairwise.
+const SHORT_LIST: usize = 64;
 
 /// How the API server renders the key of a `list-type: map` entry in a `Duplicate value`.
 pub fn map_key(fields: &[(&str, &str)]) -> String {
@@ -294,5 +315,36 @@ mod tests {
             r.violations[0].to_string(),
             "listeners[2]: Duplicate value: map[string]interface {}{\"name\":\"a\"}"
         );
+    }
+
+    #[test]
+    fn long_lists_report_the_same_duplicates_as_short_ones() {
+        // Items 0..n with every 7th repeating the item before it; the long form goes through
+        // the hash set, the short one compares pairwise: both name the same indices.
+        let keys = |n: usize| -> Vec<usize> {
+            (0..n).map(|i| if i % 7 == 6 { i - 1 } else { i }).collect()
+        };
+        let dups = |keys: &[usize]| {
+            let mut r = Report::default();
+            r.unique(
+                &Path::ROOT.field("l"),
+                keys.iter().copied(),
+                ToString::to_string,
+            );
+            r.violations
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+        };
+        let short = dups(&keys(SHORT_LIST));
+        assert_eq!(short.len(), SHORT_LIST / 7);
+        assert_eq!(short[0], "l[6]: Duplicate value: 5");
+        let long = dups(&keys(10 * SHORT_LIST));
+        assert_eq!(long.len(), 10 * SHORT_LIST / 7);
+        assert_eq!(&long[..short.len()], &short[..]);
+        // A key repeated many times is reported at every repeat but the first.
+        let same = dups(&[3; 3 * SHORT_LIST]);
+        assert_eq!(same.len(), 3 * SHORT_LIST - 1);
+        assert_eq!(same[0], "l[1]: Duplicate value: 3");
     }
 }
