@@ -281,15 +281,24 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     let routes = route::routes(snapshot);
     let endpoints = backend::endpoint_index(snapshot);
     let mut caches = PlanCaches::default();
-    let mut plans: Vec<RoutePlan> = routes
-        .iter()
-        .map(|r| plan_route(snapshot, config, &gateways, &endpoints, &mut caches, r))
-        .collect();
+    let mut collect = Collect {
+        listeners: BTreeMap::new(),
+        services_by_gateway: BTreeMap::new(),
+        // Only BackendTLSPolicies need the Services each Gateway sends traffic to.
+        want_services: !snapshot.backend_tls_policies.is_empty(),
+    };
+    statuses.reserve(routes.len());
 
     // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener (only possible when
-    // both kinds are present).
+    // both kinds are present) need every Route's attachments first. Without both kinds, each
+    // Route is planned and finished at once (its intermediate data freed before the next one,
+    // which keeps the allocator's work and the memory touched small).
     let kinds = |k: ObjectKind| routes.iter().any(|r| r.id.kind == k);
     if kinds(ObjectKind::HTTPRoute) && kinds(ObjectKind::GRPCRoute) {
+        let mut plans: Vec<RoutePlan> = routes
+            .iter()
+            .map(|r| plan_route(snapshot, config, &gateways, &endpoints, &mut caches, r))
+            .collect();
         let views: Vec<&route::RouteView<'_>> = routes.iter().collect();
         let mut outcomes: Vec<Vec<attachment::ParentOutcome>> = plans
             .iter_mut()
@@ -299,44 +308,21 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         for (p, o) in plans.iter_mut().zip(outcomes) {
             p.outcomes = o;
         }
-    }
-
-    // Phase 3: statuses, attached routes, data-plane rules. Per Gateway, per listener index:
-    // the number of Routes attached and their rules.
-    let mut listeners: BTreeMap<Key, Vec<(i32, Vec<ResolvedRule>)>> = BTreeMap::new();
-    let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
-    // Only BackendTLSPolicies need the Services each Gateway sends traffic to.
-    let want_services = !snapshot.backend_tls_policies.is_empty();
-    statuses.reserve(routes.len());
-    for (r, plan) in routes.iter().zip(&plans) {
-        let out = finish_route(config, r, plan, want_services);
-        if let Some(st) = out.status {
-            statuses.push((r.id.clone(), st));
+        // Phase 3: statuses, attached routes, data-plane rules.
+        for (r, plan) in routes.into_iter().zip(&plans) {
+            collect.route(config, r, plan, &mut statuses);
         }
-        for (gw, svc) in out.services {
-            services_by_gateway.entry(gw).or_default().insert(svc);
-        }
-        // A Route attached to one listener through several parentRefs counts once.
-        let first: Vec<bool> = out
-            .attachments
-            .iter()
-            .enumerate()
-            .map(|(n, (l, _))| !out.attachments[..n].iter().any(|(m, _)| m == l))
-            .collect();
-        for (((gw, i), rules), first) in out.attachments.into_iter().zip(first) {
-            let per_gw = match listeners.get_mut(&gw) {
-                Some(v) => v,
-                None => listeners.entry(gw).or_default(),
-            };
-            if per_gw.len() <= i {
-                per_gw.resize_with(i + 1, Default::default);
-            }
-            if let Some(slot) = per_gw.get_mut(i) {
-                slot.0 = slot.0.saturating_add(i32::from(first));
-                slot.1.extend(rules);
-            }
+    } else {
+        for r in routes {
+            let plan = plan_route(snapshot, config, &gateways, &endpoints, &mut caches, &r);
+            collect.route(config, r, &plan, &mut statuses);
         }
     }
+    let Collect {
+        mut listeners,
+        services_by_gateway,
+        ..
+    } = collect;
     for (gw, per) in &listeners {
         if let Some(g) = gateways.get_mut(gw) {
             for (l, (n, _)) in g.listeners.iter_mut().zip(per) {
@@ -364,6 +350,54 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     Resolution {
         statuses: statuses.into_iter().collect(),
         data_plane,
+    }
+}
+
+/// What [`resolve`] gathers from the finished Routes: per Gateway, per listener index, the
+/// number of Routes attached and their rules; the Services each Gateway sends traffic to.
+struct Collect {
+    listeners: BTreeMap<Key, Vec<(i32, Vec<ResolvedRule>)>>,
+    services_by_gateway: BTreeMap<Key, BTreeSet<Key>>,
+    want_services: bool,
+}
+
+impl Collect {
+    /// Finishes one Route from its final plan: its status goes to `statuses`, its rules and
+    /// attachment counts to the listeners.
+    fn route(
+        &mut self,
+        config: &Config,
+        r: route::RouteView<'_>,
+        plan: &RoutePlan,
+        statuses: &mut Vec<(ObjectRef, ObjectStatus)>,
+    ) {
+        let out = finish_route(config, &r, plan, self.want_services);
+        if let Some(st) = out.status {
+            statuses.push((r.id, st));
+        }
+        for (gw, svc) in out.services {
+            self.services_by_gateway.entry(gw).or_default().insert(svc);
+        }
+        let mut attachments = out.attachments;
+        for n in 0..attachments.len() {
+            let (before, rest) = attachments.split_at_mut(n);
+            let Some(((gw, i), rules)) = rest.first_mut() else {
+                continue;
+            };
+            // A Route attached to one listener through several parentRefs counts once.
+            let first = !before.iter().any(|((g, j), _)| g == gw && j == i);
+            let per_gw = match self.listeners.get_mut(gw) {
+                Some(v) => v,
+                None => self.listeners.entry(gw.clone()).or_default(),
+            };
+            if per_gw.len() <= *i {
+                per_gw.resize_with(*i + 1, Default::default);
+            }
+            if let Some(slot) = per_gw.get_mut(*i) {
+                slot.0 = slot.0.saturating_add(i32::from(first));
+                slot.1.append(rules);
+            }
+        }
     }
 }
 
