@@ -84,8 +84,9 @@ pub struct RouteView<'a> {
     pub meta: &'a ObjectMeta,
     /// `spec.parentRefs`.
     pub parent_refs: &'a [ParentReference],
-    /// `spec.hostnames` (always empty for TCP/UDP Routes).
-    pub hostnames: Vec<String>,
+    /// `spec.hostnames`, lowercased (hostnames compare case-insensitively; borrowed when
+    /// already lowercase). Always empty for TCP/UDP Routes.
+    pub hostnames: Vec<Cow<'a, str>>,
     /// Its rules.
     pub rules: Vec<RuleView<'a>>,
     /// Its current status, if any.
@@ -151,9 +152,13 @@ fn weight(w: Option<i32>) -> i32 {
     w.unwrap_or(1)
 }
 
-fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<String> {
-    h.map(|v| v.iter().map(|h| h.as_str().to_owned()).collect())
-        .unwrap_or_default()
+fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<Cow<'_, str>> {
+    h.map(|v| {
+        v.iter()
+            .map(|h| super::hostname::lower(h.as_str()))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Every Route of the snapshot, in a stable order (kind, namespace, name).
@@ -335,13 +340,16 @@ l4_view!(
     tls_view,
     gateway_api_types::v1::TLSRoute,
     ObjectKind::TLSRoute,
-    |r: &gateway_api_types::v1::TLSRoute| r
-        .spec
+    tls_hostnames
+);
+
+fn tls_hostnames(r: &gateway_api_types::v1::TLSRoute) -> Vec<Cow<'_, str>> {
+    r.spec
         .hostnames
         .iter()
-        .map(|h| h.to_string())
-        .collect::<Vec<_>>()
-);
+        .map(|h| super::hostname::lower(h.as_str()))
+        .collect()
+}
 l4_view!(
     tcp_view,
     gateway_api_types::v1::TCPRoute,
