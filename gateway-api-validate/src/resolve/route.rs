@@ -3,6 +3,7 @@
 //! resolution and precedence need, without caring which kind a Route is.
 
 use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use gateway_api_types::shared::{BackendObjectReference, ParentReference, RouteStatus};
@@ -12,6 +13,7 @@ use gateway_api_types::v1::httproute::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::fast_hash::{FastHasher, FastMap};
 use super::snapshot::{ObjectKind, ObjectRef, Snapshot};
 
 /// What a backend reference is used for.
@@ -132,12 +134,31 @@ fn grpc_filter_backends(filters: &[GRPCRouteFilter]) -> impl Iterator<Item = Bac
     })
 }
 
-/// The filters of a rule; rules without any share one allocation per kind.
-fn shared_filters<F: Clone>(filters: &[F], wrap: fn(Vec<F>) -> Filters) -> Arc<Filters> {
+/// Filter lists already built while viewing the Routes of one snapshot, by hash: rules with
+/// equal filters (the same header modifier on many Routes, say) share one allocation.
+#[derive(Debug, Default)]
+pub(crate) struct FilterCache(FastMap<u64, Vec<Arc<Filters>>>);
+
+/// The filters of a rule; rules without any share one allocation per kind, rules with equal
+/// ones share the list in `cache`. `unwrap` gives back the list of `wrap`'s kind.
+fn shared_filters<F: Clone + Hash + Eq>(
+    filters: &[F],
+    wrap: fn(Vec<F>) -> Filters,
+    unwrap: fn(&Filters) -> Option<&[F]>,
+    cache: &mut FilterCache,
+) -> Arc<Filters> {
     static EMPTY_HTTP: OnceLock<Arc<Filters>> = OnceLock::new();
     static EMPTY_GRPC: OnceLock<Arc<Filters>> = OnceLock::new();
     if !filters.is_empty() {
-        return Arc::new(wrap(filters.to_vec()));
+        let mut h = FastHasher::default();
+        filters.hash(&mut h);
+        let same = cache.0.entry(h.finish()).or_default();
+        if let Some(f) = same.iter().find(|f| unwrap(f) == Some(filters)) {
+            return Arc::clone(f);
+        }
+        let f = Arc::new(wrap(filters.to_vec()));
+        same.push(Arc::clone(&f));
+        return f;
     }
     let empty = wrap(Vec::new());
     let slot = match empty {
@@ -146,6 +167,20 @@ fn shared_filters<F: Clone>(filters: &[F], wrap: fn(Vec<F>) -> Filters) -> Arc<F
         Filters::None => return Arc::new(empty),
     };
     Arc::clone(slot.get_or_init(|| Arc::new(empty)))
+}
+
+fn http_filters(f: &Filters) -> Option<&[HTTPRouteFilter]> {
+    match f {
+        Filters::Http(v) => Some(v),
+        _ => None,
+    }
+}
+
+fn grpc_filters(f: &Filters) -> Option<&[GRPCRouteFilter]> {
+    match f {
+        Filters::Grpc(v) => Some(v),
+        _ => None,
+    }
 }
 
 fn weight(w: Option<i32>) -> i32 {
@@ -164,11 +199,12 @@ fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<Cow<'_
 /// Every Route of the snapshot, in a stable order (kind, namespace, name).
 pub fn routes(snapshot: &Snapshot) -> Vec<RouteView<'_>> {
     let mut out = Vec::new();
+    let mut filters = FilterCache::default();
     for ((ns, name), r) in &snapshot.http_routes {
-        out.push(http_view(ns, name, r));
+        out.push(http_view(ns, name, r, &mut filters));
     }
     for ((ns, name), r) in &snapshot.grpc_routes {
-        out.push(grpc_view(ns, name, r));
+        out.push(grpc_view(ns, name, r, &mut filters));
     }
     for ((ns, name), r) in &snapshot.tls_routes {
         out.push(tls_view(ns, name, r));
@@ -187,8 +223,18 @@ pub fn route_view<'s>(snapshot: &'s Snapshot, id: &ObjectRef) -> Option<RouteVie
     let key = (id.namespace.clone(), id.name.clone());
     let (ns, name) = (&id.namespace, &id.name);
     Some(match id.kind {
-        ObjectKind::HTTPRoute => http_view(ns, name, snapshot.http_routes.get(&key)?),
-        ObjectKind::GRPCRoute => grpc_view(ns, name, snapshot.grpc_routes.get(&key)?),
+        ObjectKind::HTTPRoute => http_view(
+            ns,
+            name,
+            snapshot.http_routes.get(&key)?,
+            &mut FilterCache::default(),
+        ),
+        ObjectKind::GRPCRoute => grpc_view(
+            ns,
+            name,
+            snapshot.grpc_routes.get(&key)?,
+            &mut FilterCache::default(),
+        ),
         ObjectKind::TLSRoute => tls_view(ns, name, snapshot.tls_routes.get(&key)?),
         ObjectKind::TCPRoute => tcp_view(ns, name, snapshot.tcp_routes.get(&key)?),
         ObjectKind::UDPRoute => udp_view(ns, name, snapshot.udp_routes.get(&key)?),
@@ -196,7 +242,12 @@ pub fn route_view<'s>(snapshot: &'s Snapshot, id: &ObjectRef) -> Option<RouteVie
     })
 }
 
-fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) -> RouteView<'a> {
+fn http_view<'a>(
+    ns: &str,
+    name: &str,
+    r: &'a gateway_api_types::v1::HTTPRoute,
+    cache: &mut FilterCache,
+) -> RouteView<'a> {
     let rules = r.spec.rules.as_deref().unwrap_or_default();
     RouteView {
         id: ObjectRef::new(ObjectKind::HTTPRoute, ns, name),
@@ -236,7 +287,7 @@ fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) 
                     index,
                     name: rule.name.as_deref(),
                     matches: Matches::Http(matches),
-                    filters: shared_filters(filters, Filters::Http),
+                    filters: shared_filters(filters, Filters::Http, http_filters, cache),
                     backends,
                     backend_filters: brefs
                         .iter()
@@ -249,7 +300,12 @@ fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) 
     }
 }
 
-fn grpc_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::GRPCRoute) -> RouteView<'a> {
+fn grpc_view<'a>(
+    ns: &str,
+    name: &str,
+    r: &'a gateway_api_types::v1::GRPCRoute,
+    cache: &mut FilterCache,
+) -> RouteView<'a> {
     let rules = r.spec.rules.as_deref().unwrap_or_default();
     RouteView {
         id: ObjectRef::new(ObjectKind::GRPCRoute, ns, name),
@@ -285,7 +341,7 @@ fn grpc_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::GRPCRoute) 
                     index,
                     name: rule.name.as_deref(),
                     matches: Matches::Grpc(rule.matches.as_deref().unwrap_or_default()),
-                    filters: shared_filters(filters, Filters::Grpc),
+                    filters: shared_filters(filters, Filters::Grpc, grpc_filters, cache),
                     backends,
                     backend_filters: Vec::new(),
                 }
