@@ -278,7 +278,6 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     let mut gateways = gateway::evaluate_all(snapshot, config, &classes);
 
     // Phase 1: attachment, rule validity and backends, route by route.
-    let routes = route::routes(snapshot);
     let endpoints = backend::endpoint_index(snapshot);
     let mut caches = PlanCaches::default();
     let mut collect = Collect {
@@ -287,14 +286,14 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         // Only BackendTLSPolicies need the Services each Gateway sends traffic to.
         want_services: !snapshot.backend_tls_policies.is_empty(),
     };
-    statuses.reserve(routes.len());
+    statuses.reserve(route::route_count(snapshot));
 
     // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener (only possible when
     // both kinds are present) need every Route's attachments first. Without both kinds, each
-    // Route is planned and finished at once (its intermediate data freed before the next one,
-    // which keeps the allocator's work and the memory touched small).
-    let kinds = |k: ObjectKind| routes.iter().any(|r| r.id.kind == k);
-    if kinds(ObjectKind::HTTPRoute) && kinds(ObjectKind::GRPCRoute) {
+    // Route is viewed, planned and finished at once (its intermediate data freed before the
+    // next one, which keeps the allocator's work and the memory touched small).
+    if !snapshot.http_routes.is_empty() && !snapshot.grpc_routes.is_empty() {
+        let routes = route::routes(snapshot);
         let mut plans: Vec<RoutePlan> = routes
             .iter()
             .map(|r| plan_route(snapshot, config, &gateways, &endpoints, &mut caches, r))
@@ -313,10 +312,10 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
             collect.route(config, r, plan, &mut caches.names, &mut statuses);
         }
     } else {
-        for r in routes {
+        route::for_each_route(snapshot, |r| {
             let plan = plan_route(snapshot, config, &gateways, &endpoints, &mut caches, &r);
             collect.route(config, r, &plan, &mut caches.names, &mut statuses);
-        }
+        });
     }
     let Collect {
         mut listeners,

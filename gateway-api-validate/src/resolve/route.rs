@@ -198,24 +198,39 @@ fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<Cow<'_
 
 /// Every Route of the snapshot, in a stable order (kind, namespace, name).
 pub fn routes(snapshot: &Snapshot) -> Vec<RouteView<'_>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(route_count(snapshot));
+    for_each_route(snapshot, |v| out.push(v));
+    out
+}
+
+/// The number of Routes of the snapshot.
+pub(crate) fn route_count(snapshot: &Snapshot) -> usize {
+    snapshot.http_routes.len()
+        + snapshot.grpc_routes.len()
+        + snapshot.tls_routes.len()
+        + snapshot.tcp_routes.len()
+        + snapshot.udp_routes.len()
+}
+
+/// Calls `f` with the view of every Route of the snapshot, in the order of [`routes`], one at
+/// a time (no list of every view is built).
+pub(crate) fn for_each_route<'s>(snapshot: &'s Snapshot, mut f: impl FnMut(RouteView<'s>)) {
     let mut filters = FilterCache::default();
     for ((ns, name), r) in &snapshot.http_routes {
-        out.push(http_view(ns, name, r, &mut filters));
+        f(http_view(ns, name, r, &mut filters));
     }
     for ((ns, name), r) in &snapshot.grpc_routes {
-        out.push(grpc_view(ns, name, r, &mut filters));
+        f(grpc_view(ns, name, r, &mut filters));
     }
     for ((ns, name), r) in &snapshot.tls_routes {
-        out.push(tls_view(ns, name, r));
+        f(tls_view(ns, name, r));
     }
     for ((ns, name), r) in &snapshot.tcp_routes {
-        out.push(tcp_view(ns, name, r));
+        f(tcp_view(ns, name, r));
     }
     for ((ns, name), r) in &snapshot.udp_routes {
-        out.push(udp_view(ns, name, r));
+        f(udp_view(ns, name, r));
     }
-    out
 }
 
 /// The view of one Route of the snapshot, `None` when it is absent or `id` is not a Route.
@@ -418,3 +433,40 @@ l4_view!(
     ObjectKind::UDPRoute,
     |_: &gateway_api_types::v1::UDPRoute| Vec::new()
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_api_types::v1::httproute::HTTPRouteFilterType;
+
+    fn filter(t: HTTPRouteFilterType) -> HTTPRouteFilter {
+        serde_json::from_value(serde_json::json!({
+            "type": t.as_str(),
+            "requestHeaderModifier": {"add": [{"name": "x-a", "value": "1"}]},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn equal_filter_lists_share_one_allocation_and_unequal_ones_do_not() {
+        let mut cache = FilterCache::default();
+        let a = vec![filter(HTTPRouteFilterType::RequestHeaderModifier)];
+        let b = a.clone();
+        let mut c = a.clone();
+        c.push(filter(HTTPRouteFilterType::RequestHeaderModifier));
+        let fa = shared_filters(&a, Filters::Http, http_filters, &mut cache);
+        let fb = shared_filters(&b, Filters::Http, http_filters, &mut cache);
+        let fc = shared_filters(&c, Filters::Http, http_filters, &mut cache);
+        assert!(Arc::ptr_eq(&fa, &fb));
+        assert!(!Arc::ptr_eq(&fa, &fc));
+        assert_eq!(*fa, Filters::Http(a));
+        assert_eq!(*fc, Filters::Http(c));
+        // Empty lists of either kind never look like each other.
+        let e_http =
+            shared_filters::<HTTPRouteFilter>(&[], Filters::Http, http_filters, &mut cache);
+        let e_grpc =
+            shared_filters::<GRPCRouteFilter>(&[], Filters::Grpc, grpc_filters, &mut cache);
+        assert_eq!(*e_http, Filters::Http(Vec::new()));
+        assert_eq!(*e_grpc, Filters::Grpc(Vec::new()));
+    }
+}
