@@ -278,18 +278,26 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     let mut gateways = gateway::evaluate_all(snapshot, config, &classes);
 
     // Phase 1: attachment, rule validity and backends, route by route.
-    let routes = route::routes(snapshot);
     let endpoints = backend::endpoint_index(snapshot);
     let mut caches = PlanCaches::default();
-    let mut plans: Vec<RoutePlan> = routes
-        .iter()
-        .map(|r| plan_route(snapshot, config, &gateways, &endpoints, &mut caches, r))
-        .collect();
+    let mut collect = Collect {
+        listeners: BTreeMap::new(),
+        services_by_gateway: BTreeMap::new(),
+        // Only BackendTLSPolicies need the Services each Gateway sends traffic to.
+        want_services: !snapshot.backend_tls_policies.is_empty(),
+    };
+    statuses.reserve(route::route_count(snapshot));
 
     // Phase 2: HTTPRoute/GRPCRoute hostname conflicts on one listener (only possible when
-    // both kinds are present).
-    let kinds = |k: ObjectKind| routes.iter().any(|r| r.id.kind == k);
-    if kinds(ObjectKind::HTTPRoute) && kinds(ObjectKind::GRPCRoute) {
+    // both kinds are present) need every Route's attachments first. Without both kinds, each
+    // Route is viewed, planned and finished at once (its intermediate data freed before the
+    // next one, which keeps the allocator's work and the memory touched small).
+    if !snapshot.http_routes.is_empty() && !snapshot.grpc_routes.is_empty() {
+        let routes = route::routes(snapshot);
+        let mut plans: Vec<RoutePlan> = routes
+            .iter()
+            .map(|r| plan_route(snapshot, config, &gateways, &endpoints, &mut caches, r))
+            .collect();
         let views: Vec<&route::RouteView<'_>> = routes.iter().collect();
         let mut outcomes: Vec<Vec<attachment::ParentOutcome>> = plans
             .iter_mut()
@@ -299,44 +307,21 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
         for (p, o) in plans.iter_mut().zip(outcomes) {
             p.outcomes = o;
         }
+        // Phase 3: statuses, attached routes, data-plane rules.
+        for (r, plan) in routes.into_iter().zip(&plans) {
+            collect.route(config, r, plan, &mut caches.names, &mut statuses);
+        }
+    } else {
+        route::for_each_route(snapshot, |r| {
+            let plan = plan_route(snapshot, config, &gateways, &endpoints, &mut caches, &r);
+            collect.route(config, r, &plan, &mut caches.names, &mut statuses);
+        });
     }
-
-    // Phase 3: statuses, attached routes, data-plane rules. Per Gateway, per listener index:
-    // the number of Routes attached and their rules.
-    let mut listeners: BTreeMap<Key, Vec<(i32, Vec<ResolvedRule>)>> = BTreeMap::new();
-    let mut services_by_gateway: BTreeMap<Key, BTreeSet<Key>> = BTreeMap::new();
-    // Only BackendTLSPolicies need the Services each Gateway sends traffic to.
-    let want_services = !snapshot.backend_tls_policies.is_empty();
-    statuses.reserve(routes.len());
-    for (r, plan) in routes.iter().zip(&plans) {
-        let out = finish_route(config, r, plan, want_services);
-        if let Some(st) = out.status {
-            statuses.push((r.id.clone(), st));
-        }
-        for (gw, svc) in out.services {
-            services_by_gateway.entry(gw).or_default().insert(svc);
-        }
-        // A Route attached to one listener through several parentRefs counts once.
-        let first: Vec<bool> = out
-            .attachments
-            .iter()
-            .enumerate()
-            .map(|(n, (l, _))| !out.attachments[..n].iter().any(|(m, _)| m == l))
-            .collect();
-        for (((gw, i), rules), first) in out.attachments.into_iter().zip(first) {
-            let per_gw = match listeners.get_mut(&gw) {
-                Some(v) => v,
-                None => listeners.entry(gw).or_default(),
-            };
-            if per_gw.len() <= i {
-                per_gw.resize_with(i + 1, Default::default);
-            }
-            if let Some(slot) = per_gw.get_mut(i) {
-                slot.0 = slot.0.saturating_add(i32::from(first));
-                slot.1.extend(rules);
-            }
-        }
-    }
+    let Collect {
+        mut listeners,
+        services_by_gateway,
+        ..
+    } = collect;
     for (gw, per) in &listeners {
         if let Some(g) = gateways.get_mut(gw) {
             for (l, (n, _)) in g.listeners.iter_mut().zip(per) {
@@ -364,6 +349,57 @@ pub fn resolve(snapshot: &Snapshot, config: &Config) -> Resolution {
     Resolution {
         statuses: statuses.into_iter().collect(),
         data_plane,
+    }
+}
+
+/// What [`resolve`] gathers from the finished Routes: per Gateway, per listener index, the
+/// number of Routes attached and their rules; the Services each Gateway sends traffic to.
+/// (Keeping one list per Route and joining them at the end saves the copies of growing lists
+/// but reads every entry again once it has left the cache: measured slower.)
+struct Collect {
+    listeners: BTreeMap<Key, Vec<(i32, Vec<ResolvedRule>)>>,
+    services_by_gateway: BTreeMap<Key, BTreeSet<Key>>,
+    want_services: bool,
+}
+
+impl Collect {
+    /// Finishes one Route from its final plan: its status goes to `statuses`, its rules and
+    /// attachment counts to the listeners.
+    fn route(
+        &mut self,
+        config: &Config,
+        r: route::RouteView<'_>,
+        plan: &RoutePlan,
+        names: &mut Names,
+        statuses: &mut Vec<(ObjectRef, ObjectStatus)>,
+    ) {
+        let out = finish_route(config, &r, plan, self.want_services, names);
+        if let Some(st) = out.status {
+            statuses.push((r.id, st));
+        }
+        for (gw, svc) in out.services {
+            self.services_by_gateway.entry(gw).or_default().insert(svc);
+        }
+        let mut attachments = out.attachments;
+        for n in 0..attachments.len() {
+            let (before, rest) = attachments.split_at_mut(n);
+            let Some(((gw, i), rules)) = rest.first_mut() else {
+                continue;
+            };
+            // A Route attached to one listener through several parentRefs counts once.
+            let first = !before.iter().any(|((g, j), _)| g == gw && j == i);
+            let per_gw = match self.listeners.get_mut(&**gw) {
+                Some(v) => v,
+                None => self.listeners.entry((**gw).clone()).or_default(),
+            };
+            if per_gw.len() <= *i {
+                per_gw.resize_with(*i + 1, Default::default);
+            }
+            if let Some(slot) = per_gw.get_mut(*i) {
+                slot.0 = slot.0.saturating_add(i32::from(first));
+                slot.1.append(rules);
+            }
+        }
     }
 }
 
@@ -580,6 +616,25 @@ pub(crate) fn rule_order(a: &ResolvedRule, b: &ResolvedRule) -> std::cmp::Orderi
 pub(crate) struct PlanCaches<'s> {
     attach: attachment::AttachCache<'s>,
     backends: backend::BackendCache<'s>,
+    /// Namespaces and hostnames shared by the data-plane rules of every Route.
+    pub(crate) names: Names,
+}
+
+/// Interned strings of one resolution: the data-plane rules of all Routes of a namespace, or
+/// on one hostname, share one allocation.
+#[derive(Debug, Default)]
+pub(crate) struct Names(fast_hash::FastMap<Arc<str>, ()>);
+
+impl Names {
+    /// The shared copy of `s`.
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some((k, ())) = self.0.get_key_value(s) {
+            return Arc::clone(k);
+        }
+        let k: Arc<str> = Arc::from(s);
+        self.0.insert(Arc::clone(&k), ());
+        k
+    }
 }
 
 /// Attachment (before HTTPRoute/GRPCRoute conflicts), rule validity and backends of one Route;
@@ -627,23 +682,28 @@ pub(crate) fn plan_route<'s>(
     }
 }
 
+/// A listener of a Gateway: the Gateway (shared) and the listener's index.
+pub(crate) type ListenerAt = (Arc<Key>, usize);
+
 /// What one Route contributes once its outcomes are final.
 pub(crate) struct RouteOutput {
     /// Its status, `None` when the controller writes none.
     pub status: Option<ObjectStatus>,
     /// Per attached listener (Gateway, listener index): its data-plane rules.
-    pub attachments: Vec<((Key, usize), Vec<ResolvedRule>)>,
+    pub attachments: Vec<(ListenerAt, Vec<ResolvedRule>)>,
     /// (Gateway, Service) for every valid Service backend, per attachment (only when asked).
     pub services: Vec<(Key, Key)>,
 }
 
 /// Status, attachments and data-plane rules of one Route from its final plan; `services`:
-/// whether to list the (Gateway, Service) pairs of [`RouteOutput::services`].
+/// whether to list the (Gateway, Service) pairs of [`RouteOutput::services`]; `names`: shared
+/// strings for the rules.
 pub(crate) fn finish_route(
     config: &Config,
     r: &route::RouteView<'_>,
     plan: &RoutePlan,
     services: bool,
+    names: &mut Names,
 ) -> RouteOutput {
     let mut out = RouteOutput {
         status: None,
@@ -694,11 +754,11 @@ pub(crate) fn finish_route(
                 out.services.extend(
                     valid_backends
                         .iter()
-                        .map(|s| (a.gateway.clone(), s.clone())),
+                        .map(|s| ((*a.gateway).clone(), s.clone())),
                 );
                 out.attachments.push((
-                    (a.gateway.clone(), a.listener),
-                    rules_for(r, &plan.resolved, &plan.rule_problems, &a.hostnames),
+                    (Arc::clone(&a.gateway), a.listener),
+                    rules_for(r, &plan.resolved, &plan.rule_problems, &a.hostnames, names),
                 ));
             }
         }
@@ -719,24 +779,22 @@ pub(crate) fn finish_route(
 }
 
 /// The data-plane entries of one attached Route on one listener. The match, filter and backend
-/// payloads are shared (reference-counted) between the entries of one rule.
+/// payloads are shared (reference-counted) between the entries of one rule; namespaces and
+/// hostnames come from `names`.
 fn rules_for(
     r: &route::RouteView<'_>,
     resolved: &[Arc<[ResolvedBackend]>],
     rule_problems: &[Option<Problem>],
     hostnames: &[String],
+    names: &mut Names,
 ) -> Vec<ResolvedRule> {
-    let hosts: Vec<Option<Arc<str>>> = if hostnames.is_empty() {
-        vec![None]
-    } else {
-        hostnames
-            .iter()
-            .map(|h| Some(Arc::from(h.as_str())))
-            .collect()
-    };
+    // One entry per intersected hostname, or one for any hostname.
+    let hosts: &[String] = hostnames;
+    let host_count = hosts.len().max(1);
+    let host = |names: &mut Names, k: usize| hosts.get(k).map(|h| names.get(h));
     let created = snapshot::created(r.meta);
     let route = Arc::new(r.id.clone());
-    let namespace: Arc<str> = Arc::from(r.id.namespace.as_str());
+    let namespace = names.get(&r.id.namespace);
     let name: Arc<str> = Arc::from(r.id.name.as_str());
     let entries: usize = r
         .rules
@@ -749,64 +807,61 @@ fn rules_for(
             route::Matches::L4 => 1,
         })
         .sum();
-    let mut out = Vec::with_capacity(hosts.len() * entries);
+    let mut out = Vec::with_capacity(host_count * entries);
+    // The matches of one rule with their precedence steps, reused from rule to rule.
+    let mut matches: Vec<(Arc<RuleMatch>, precedence::PathKey, bool, usize, usize)> = Vec::new();
     for ((rule, backends), problem) in r.rules.iter().zip(resolved).zip(rule_problems) {
         if problem.is_some() {
             continue;
         }
-        let matches: Vec<(Arc<RuleMatch>, precedence::PathKey, bool, usize, usize)> =
-            match &rule.matches {
-                route::Matches::Http(ms) => ms
-                    .iter()
-                    .map(|m| {
-                        (
-                            Arc::new(RuleMatch::Http(m.clone())),
-                            precedence::http_path_key(m),
-                            m.method.is_some(),
-                            m.headers.as_ref().map_or(0, Vec::len),
-                            m.query_params.as_ref().map_or(0, Vec::len),
-                        )
-                    })
-                    .collect(),
-                route::Matches::Grpc(ms) if !ms.is_empty() => ms
-                    .iter()
-                    .map(|m| {
-                        (
-                            Arc::new(RuleMatch::Grpc(m.clone())),
-                            precedence::grpc_path_key(m),
-                            false,
-                            m.headers.as_ref().map_or(0, Vec::len),
-                            0,
-                        )
-                    })
-                    .collect(),
-                route::Matches::Grpc(_) => vec![(
-                    Arc::new(RuleMatch::Grpc(GRPCRouteMatch::default())),
-                    precedence::PathKey::Grpc {
-                        service: 0,
-                        method: 0,
-                    },
+        matches.clear();
+        match &rule.matches {
+            route::Matches::Http(ms) => matches.extend(ms.iter().map(|m| {
+                (
+                    Arc::new(RuleMatch::Http(m.clone())),
+                    precedence::http_path_key(m),
+                    m.method.is_some(),
+                    m.headers.as_ref().map_or(0, Vec::len),
+                    m.query_params.as_ref().map_or(0, Vec::len),
+                )
+            })),
+            route::Matches::Grpc(ms) if !ms.is_empty() => matches.extend(ms.iter().map(|m| {
+                (
+                    Arc::new(RuleMatch::Grpc(m.clone())),
+                    precedence::grpc_path_key(m),
                     false,
+                    m.headers.as_ref().map_or(0, Vec::len),
                     0,
-                    0,
-                )],
-                route::Matches::L4 => vec![(
-                    Arc::new(RuleMatch::L4),
-                    precedence::PathKey::Any,
-                    false,
-                    0,
-                    0,
-                )],
-            };
+                )
+            })),
+            route::Matches::Grpc(_) => matches.push((
+                Arc::new(RuleMatch::Grpc(GRPCRouteMatch::default())),
+                precedence::PathKey::Grpc {
+                    service: 0,
+                    method: 0,
+                },
+                false,
+                0,
+                0,
+            )),
+            route::Matches::L4 => matches.push((
+                Arc::new(RuleMatch::L4),
+                precedence::PathKey::Any,
+                false,
+                0,
+                0,
+            )),
+        }
         let rule_name: Option<Arc<str>> = rule.name.map(Arc::from);
-        for host in &hosts {
+        for k in 0..host_count {
+            let hostname = host(names, k);
             for (match_index, (m, path, method, headers, query_params)) in
                 matches.iter().enumerate()
             {
                 out.push(ResolvedRule {
                     route: Arc::clone(&route),
                     precedence: MatchSummary {
-                        hostname: host.clone(),
+                        hostname: hostname.clone(),
                         path: path.clone(),
                         method: *method,
                         headers: *headers,

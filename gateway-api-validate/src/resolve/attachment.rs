@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use gateway_api_types::conditions::Time;
 
@@ -22,8 +23,8 @@ use super::snapshot::{Key, ObjectKind, ObjectRef, Snapshot, created};
 /// One listener a Route attached to through a parentRef.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attachment {
-    /// The Gateway.
-    pub gateway: Key,
+    /// The Gateway (shared by the attachments of every Route to it).
+    pub gateway: Arc<Key>,
     /// Index of the listener in [`GatewayState::listeners`].
     pub listener: usize,
     /// Intersected hostnames (empty = any hostname).
@@ -35,8 +36,9 @@ pub struct Attachment {
 pub struct ParentOutcome {
     /// The parentRef as written in the Route.
     pub parent_ref: ParentReference,
-    /// The parent object (a Gateway or a ListenerSet).
-    pub parent: ObjectRef,
+    /// The parent object (a Gateway or a ListenerSet), shared by the outcomes of every Route
+    /// naming it.
+    pub parent: Arc<ObjectRef>,
     /// The listeners attached to, or why the Route is not accepted by this parent.
     pub result: Result<Vec<Attachment>, Problem>,
 }
@@ -108,8 +110,8 @@ pub fn attach(
 /// lowercased hostnames, or why none.
 #[derive(Debug)]
 struct ParentChoice {
-    gateway: Key,
-    parent: ObjectRef,
+    gateway: Arc<Key>,
+    parent: Arc<ObjectRef>,
     listeners: Result<ListenerHosts, Problem>,
 }
 
@@ -147,13 +149,15 @@ impl ListenerHosts {
     }
 
     /// Positions in `list`, in order, of the listeners that may share a hostname with a Route
-    /// of these lowercased hostnames (`None`: every listener). A concrete hostname meets a
-    /// listener of the same name, one whose `*.suffix` ends it, or one without hostname.
-    fn candidates(&self, hostnames: &[Cow<'_, str>]) -> Option<Vec<usize>> {
+    /// of these lowercased hostnames, written to `out` (`false`: every listener may). A
+    /// concrete hostname meets a listener of the same name, one whose `*.suffix` ends it, or
+    /// one without hostname.
+    fn candidates(&self, hostnames: &[Cow<'_, str>], out: &mut Vec<usize>) -> bool {
+        out.clear();
         if hostnames.is_empty() || hostnames.iter().any(|h| h.starts_with('*')) {
-            return None;
+            return false;
         }
-        let mut out = self.any.clone();
+        out.extend_from_slice(&self.any);
         for h in hostnames {
             let h = h.as_ref();
             out.extend(self.exact.get(h).into_iter().flatten());
@@ -163,7 +167,7 @@ impl ListenerHosts {
         }
         out.sort_unstable();
         out.dedup();
-        Some(out)
+        true
     }
 }
 
@@ -187,6 +191,8 @@ struct RefKey<'s> {
 pub(crate) struct AttachCache<'s> {
     /// Route namespace -> parentRef -> choice (`None`: not a parent this controller owns).
     by_namespace: FastMap<String, FastMap<RefKey<'s>, Option<ParentChoice>>>,
+    /// Scratch list of candidate listener positions, reused from Route to Route.
+    positions: Vec<usize>,
 }
 
 /// [`attach`], remembering per-parentRef work in `cache`.
@@ -200,18 +206,19 @@ pub(crate) fn attach_cached<'s>(
     if route.parent_refs.is_empty() {
         return out;
     }
-    let per_ns = match cache.by_namespace.get_mut(route.id.namespace.as_str()) {
+    let AttachCache {
+        by_namespace,
+        positions,
+    } = cache;
+    let per_ns = match by_namespace.get_mut(route.id.namespace.as_str()) {
         Some(m) => m,
-        None => cache
-            .by_namespace
-            .entry(route.id.namespace.clone())
-            .or_default(),
+        None => by_namespace.entry(route.id.namespace.clone()).or_default(),
     };
-    // Lowercased once per Route, not once per listener.
-    let hostnames: Vec<Cow<'_, str>> = if uses_hostnames(route.id.kind) {
-        route.hostnames.iter().map(|h| hostname::lower(h)).collect()
+    // Already lowercased by the view.
+    let hostnames: &[Cow<'_, str>] = if uses_hostnames(route.id.kind) {
+        &route.hostnames
     } else {
-        Vec::new()
+        &[]
     };
     for p in route.parent_refs {
         let key = RefKey {
@@ -231,11 +238,13 @@ pub(crate) fn attach_cached<'s>(
         };
         let result = match &choice.listeners {
             Err(e) => Err(e.clone()),
-            Ok(listeners) => with_hostnames(gateways, choice, listeners, route, &hostnames),
+            Ok(listeners) => {
+                with_hostnames(gateways, choice, listeners, route, hostnames, positions)
+            }
         };
         out.push(ParentOutcome {
             parent_ref: p.clone(),
-            parent: choice.parent.clone(),
+            parent: Arc::clone(&choice.parent),
             result,
         });
     }
@@ -266,8 +275,8 @@ fn choose(
         )
     });
     Some(ParentChoice {
-        gateway: gw_key,
-        parent,
+        gateway: Arc::new(gw_key),
+        parent: Arc::new(parent),
         listeners,
     })
 }
@@ -346,53 +355,54 @@ fn allowed_listeners(
 
 /// The attachments to the `listeners` (with their lowercased hostnames) of a parent that share
 /// a hostname with the Route (`hostnames`: its lowercased hostnames, empty for kinds without
-/// hostnames) and are accepted, or why there are none.
+/// hostnames) and are accepted, or why there are none. `positions` is scratch space.
 fn with_hostnames(
     gateways: &BTreeMap<Key, GatewayState>,
     choice: &ParentChoice,
     listeners: &ListenerHosts,
     route: &RouteView<'_>,
     hostnames: &[Cow<'_, str>],
+    positions: &mut Vec<usize>,
 ) -> Result<Vec<Attachment>, Problem> {
     let uses = uses_hostnames(route.id.kind);
-    let candidates: Vec<&(usize, Option<String>)> =
-        match uses.then(|| listeners.candidates(hostnames)).flatten() {
-            Some(positions) => positions
-                .into_iter()
-                .filter_map(|p| listeners.list.get(p))
-                .collect(),
-            None => listeners.list.iter().collect(),
+    let gw = gateways.get(&choice.gateway);
+    let mut shared = false;
+    let mut accepted: Vec<Attachment> = Vec::new();
+    let mut visit = |(i, host): &(usize, Option<String>)| {
+        let h = if uses {
+            match hostname::intersect_all_lower(host.as_deref(), hostnames) {
+                Some(h) => h,
+                None => return,
+            }
+        } else {
+            Vec::new()
         };
-    let hits: Vec<(usize, Vec<String>)> = candidates
-        .into_iter()
-        .filter_map(|(i, host)| {
-            let h = if uses {
-                hostname::intersect_all_lower(host.as_deref(), hostnames)?
-            } else {
-                Vec::new()
-            };
-            Some((*i, h))
-        })
-        .collect();
-    if hits.is_empty() {
+        shared = true;
+        if gw
+            .and_then(|g| g.listeners.get(*i))
+            .is_some_and(|l| l.accepted())
+        {
+            accepted.push(Attachment {
+                gateway: Arc::clone(&choice.gateway),
+                listener: *i,
+                hostnames: h,
+            });
+        }
+    };
+    if uses && listeners.candidates(hostnames, positions) {
+        positions
+            .iter()
+            .filter_map(|p| listeners.list.get(*p))
+            .for_each(&mut visit);
+    } else {
+        listeners.list.iter().for_each(&mut visit);
+    }
+    if !shared {
         return Err(Problem::new(
             "NoMatchingListenerHostname",
             "no listener hostname intersects the Route's hostnames",
         ));
     }
-    let gw = gateways.get(&choice.gateway);
-    let accepted: Vec<Attachment> = hits
-        .into_iter()
-        .filter(|(i, _)| {
-            gw.and_then(|g| g.listeners.get(*i))
-                .is_some_and(|l| l.accepted())
-        })
-        .map(|(listener, hostnames)| Attachment {
-            gateway: choice.gateway.clone(),
-            listener,
-            hostnames,
-        })
-        .collect();
     if accepted.is_empty() {
         return Err(Problem::new(
             "NotAllowedByListeners",
@@ -490,7 +500,7 @@ pub fn http_grpc_conflicts(routes: &[&RouteView<'_>], outcomes: &mut [Vec<Parent
         for (oi, o) in outs.iter().enumerate() {
             for (ai, a) in o.result.iter().flatten().enumerate() {
                 by_listener
-                    .entry((a.gateway.clone(), a.listener))
+                    .entry(((*a.gateway).clone(), a.listener))
                     .or_default()
                     .push(ListenerEntry {
                         key: key.clone(),
@@ -564,9 +574,11 @@ mod tests {
                 .filter(|(_, (_, l))| hostname::intersect_all_lower(l.as_deref(), &hosts).is_some())
                 .map(|(p, _)| p)
                 .collect();
-            let got = index
-                .candidates(&hosts)
-                .unwrap_or_else(|| (0..index.list.len()).collect());
+            // Stale content in the scratch list must not leak into the answer.
+            let mut got = vec![99, 98];
+            if !index.candidates(&hosts, &mut got) {
+                got = (0..index.list.len()).collect();
+            }
             assert!(
                 want.iter().all(|p| got.contains(p)),
                 "{r:?}: {got:?} misses some of {want:?}"

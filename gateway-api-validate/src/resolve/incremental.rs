@@ -483,7 +483,7 @@ impl IncrementalResolver {
             if let Some(old) = routes.remove(id) {
                 for o in &old.plan.outcomes {
                     for a in o.result.iter().flatten() {
-                        let l = (a.gateway.clone(), a.listener);
+                        let l = ((*a.gateway).clone(), a.listener);
                         remove_from(on_listener, &l, id);
                         touched.insert(l);
                     }
@@ -525,7 +525,7 @@ impl IncrementalResolver {
             };
             for o in &entry.plan.outcomes {
                 for a in o.result.iter().flatten() {
-                    let l = (a.gateway.clone(), a.listener);
+                    let l = ((*a.gateway).clone(), a.listener);
                     on_listener.entry(l.clone()).or_default().insert(id.clone());
                     touched.insert(l);
                 }
@@ -573,7 +573,7 @@ impl IncrementalResolver {
                             .iter()
                             .flatten()
                             .enumerate()
-                            .filter(|(_, a)| a.gateway == l.0 && a.listener == l.1)
+                            .filter(|(_, a)| *a.gateway == l.0 && a.listener == l.1)
                             .map(move |(ai, a)| ListenerEntry {
                                 key: e.conflict_key.clone(),
                                 tag: (r.clone(), oi, ai),
@@ -642,7 +642,7 @@ impl IncrementalResolver {
             let mut lost: BTreeSet<(usize, usize)> = BTreeSet::new();
             for (oi, o) in plan.outcomes.iter().enumerate() {
                 for (ai, a) in o.result.iter().flatten().enumerate() {
-                    let l = (a.gateway.clone(), a.listener);
+                    let l = ((*a.gateway).clone(), a.listener);
                     if losers
                         .get(&l)
                         .is_some_and(|s| s.contains(&(id.clone(), oi, ai)))
@@ -652,7 +652,7 @@ impl IncrementalResolver {
                 }
             }
             attachment::remove_losers(&mut plan.outcomes, &lost);
-            let result = finish_route(config, &view, &plan, true);
+            let result = finish_route(config, &view, &plan, true, &mut caches.names);
             if let Some(st) = result.status {
                 out.statuses.insert(id.clone(), st);
             }
@@ -664,7 +664,8 @@ impl IncrementalResolver {
                     .or_default() += 1;
             }
             entry.services = result.services;
-            for (l, rules) in result.attachments {
+            for ((g, i), rules) in result.attachments {
+                let l = ((*g).clone(), i);
                 attached.entry(l.clone()).or_default().insert(id.clone());
                 recount.insert(l.0.clone());
                 pending.entry(l.clone()).or_default().extend(rules);

@@ -3,6 +3,7 @@
 //! resolution and precedence need, without caring which kind a Route is.
 
 use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use gateway_api_types::shared::{BackendObjectReference, ParentReference, RouteStatus};
@@ -12,6 +13,7 @@ use gateway_api_types::v1::httproute::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::fast_hash::{FastHasher, FastMap};
 use super::snapshot::{ObjectKind, ObjectRef, Snapshot};
 
 /// What a backend reference is used for.
@@ -84,8 +86,9 @@ pub struct RouteView<'a> {
     pub meta: &'a ObjectMeta,
     /// `spec.parentRefs`.
     pub parent_refs: &'a [ParentReference],
-    /// `spec.hostnames` (always empty for TCP/UDP Routes).
-    pub hostnames: Vec<String>,
+    /// `spec.hostnames`, lowercased (hostnames compare case-insensitively; borrowed when
+    /// already lowercase). Always empty for TCP/UDP Routes.
+    pub hostnames: Vec<Cow<'a, str>>,
     /// Its rules.
     pub rules: Vec<RuleView<'a>>,
     /// Its current status, if any.
@@ -131,12 +134,31 @@ fn grpc_filter_backends(filters: &[GRPCRouteFilter]) -> impl Iterator<Item = Bac
     })
 }
 
-/// The filters of a rule; rules without any share one allocation per kind.
-fn shared_filters<F: Clone>(filters: &[F], wrap: fn(Vec<F>) -> Filters) -> Arc<Filters> {
+/// Filter lists already built while viewing the Routes of one snapshot, by hash: rules with
+/// equal filters (the same header modifier on many Routes, say) share one allocation.
+#[derive(Debug, Default)]
+pub(crate) struct FilterCache(FastMap<u64, Vec<Arc<Filters>>>);
+
+/// The filters of a rule; rules without any share one allocation per kind, rules with equal
+/// ones share the list in `cache`. `unwrap` gives back the list of `wrap`'s kind.
+fn shared_filters<F: Clone + Hash + Eq>(
+    filters: &[F],
+    wrap: fn(Vec<F>) -> Filters,
+    unwrap: fn(&Filters) -> Option<&[F]>,
+    cache: &mut FilterCache,
+) -> Arc<Filters> {
     static EMPTY_HTTP: OnceLock<Arc<Filters>> = OnceLock::new();
     static EMPTY_GRPC: OnceLock<Arc<Filters>> = OnceLock::new();
     if !filters.is_empty() {
-        return Arc::new(wrap(filters.to_vec()));
+        let mut h = FastHasher::default();
+        filters.hash(&mut h);
+        let same = cache.0.entry(h.finish()).or_default();
+        if let Some(f) = same.iter().find(|f| unwrap(f) == Some(filters)) {
+            return Arc::clone(f);
+        }
+        let f = Arc::new(wrap(filters.to_vec()));
+        same.push(Arc::clone(&f));
+        return f;
     }
     let empty = wrap(Vec::new());
     let slot = match empty {
@@ -147,34 +169,68 @@ fn shared_filters<F: Clone>(filters: &[F], wrap: fn(Vec<F>) -> Filters) -> Arc<F
     Arc::clone(slot.get_or_init(|| Arc::new(empty)))
 }
 
+fn http_filters(f: &Filters) -> Option<&[HTTPRouteFilter]> {
+    match f {
+        Filters::Http(v) => Some(v),
+        _ => None,
+    }
+}
+
+fn grpc_filters(f: &Filters) -> Option<&[GRPCRouteFilter]> {
+    match f {
+        Filters::Grpc(v) => Some(v),
+        _ => None,
+    }
+}
+
 fn weight(w: Option<i32>) -> i32 {
     w.unwrap_or(1)
 }
 
-fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<String> {
-    h.map(|v| v.iter().map(|h| h.as_str().to_owned()).collect())
-        .unwrap_or_default()
+fn hostnames(h: Option<&Vec<gateway_api_types::shared::Hostname>>) -> Vec<Cow<'_, str>> {
+    h.map(|v| {
+        v.iter()
+            .map(|h| super::hostname::lower(h.as_str()))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Every Route of the snapshot, in a stable order (kind, namespace, name).
 pub fn routes(snapshot: &Snapshot) -> Vec<RouteView<'_>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(route_count(snapshot));
+    for_each_route(snapshot, |v| out.push(v));
+    out
+}
+
+/// The number of Routes of the snapshot.
+pub(crate) fn route_count(snapshot: &Snapshot) -> usize {
+    snapshot.http_routes.len()
+        + snapshot.grpc_routes.len()
+        + snapshot.tls_routes.len()
+        + snapshot.tcp_routes.len()
+        + snapshot.udp_routes.len()
+}
+
+/// Calls `f` with the view of every Route of the snapshot, in the order of [`routes`], one at
+/// a time (no list of every view is built).
+pub(crate) fn for_each_route<'s>(snapshot: &'s Snapshot, mut f: impl FnMut(RouteView<'s>)) {
+    let mut filters = FilterCache::default();
     for ((ns, name), r) in &snapshot.http_routes {
-        out.push(http_view(ns, name, r));
+        f(http_view(ns, name, r, &mut filters));
     }
     for ((ns, name), r) in &snapshot.grpc_routes {
-        out.push(grpc_view(ns, name, r));
+        f(grpc_view(ns, name, r, &mut filters));
     }
     for ((ns, name), r) in &snapshot.tls_routes {
-        out.push(tls_view(ns, name, r));
+        f(tls_view(ns, name, r));
     }
     for ((ns, name), r) in &snapshot.tcp_routes {
-        out.push(tcp_view(ns, name, r));
+        f(tcp_view(ns, name, r));
     }
     for ((ns, name), r) in &snapshot.udp_routes {
-        out.push(udp_view(ns, name, r));
+        f(udp_view(ns, name, r));
     }
-    out
 }
 
 /// The view of one Route of the snapshot, `None` when it is absent or `id` is not a Route.
@@ -182,8 +238,18 @@ pub fn route_view<'s>(snapshot: &'s Snapshot, id: &ObjectRef) -> Option<RouteVie
     let key = (id.namespace.clone(), id.name.clone());
     let (ns, name) = (&id.namespace, &id.name);
     Some(match id.kind {
-        ObjectKind::HTTPRoute => http_view(ns, name, snapshot.http_routes.get(&key)?),
-        ObjectKind::GRPCRoute => grpc_view(ns, name, snapshot.grpc_routes.get(&key)?),
+        ObjectKind::HTTPRoute => http_view(
+            ns,
+            name,
+            snapshot.http_routes.get(&key)?,
+            &mut FilterCache::default(),
+        ),
+        ObjectKind::GRPCRoute => grpc_view(
+            ns,
+            name,
+            snapshot.grpc_routes.get(&key)?,
+            &mut FilterCache::default(),
+        ),
         ObjectKind::TLSRoute => tls_view(ns, name, snapshot.tls_routes.get(&key)?),
         ObjectKind::TCPRoute => tcp_view(ns, name, snapshot.tcp_routes.get(&key)?),
         ObjectKind::UDPRoute => udp_view(ns, name, snapshot.udp_routes.get(&key)?),
@@ -191,7 +257,12 @@ pub fn route_view<'s>(snapshot: &'s Snapshot, id: &ObjectRef) -> Option<RouteVie
     })
 }
 
-fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) -> RouteView<'a> {
+fn http_view<'a>(
+    ns: &str,
+    name: &str,
+    r: &'a gateway_api_types::v1::HTTPRoute,
+    cache: &mut FilterCache,
+) -> RouteView<'a> {
     let rules = r.spec.rules.as_deref().unwrap_or_default();
     RouteView {
         id: ObjectRef::new(ObjectKind::HTTPRoute, ns, name),
@@ -231,7 +302,7 @@ fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) 
                     index,
                     name: rule.name.as_deref(),
                     matches: Matches::Http(matches),
-                    filters: shared_filters(filters, Filters::Http),
+                    filters: shared_filters(filters, Filters::Http, http_filters, cache),
                     backends,
                     backend_filters: brefs
                         .iter()
@@ -244,7 +315,12 @@ fn http_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::HTTPRoute) 
     }
 }
 
-fn grpc_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::GRPCRoute) -> RouteView<'a> {
+fn grpc_view<'a>(
+    ns: &str,
+    name: &str,
+    r: &'a gateway_api_types::v1::GRPCRoute,
+    cache: &mut FilterCache,
+) -> RouteView<'a> {
     let rules = r.spec.rules.as_deref().unwrap_or_default();
     RouteView {
         id: ObjectRef::new(ObjectKind::GRPCRoute, ns, name),
@@ -280,7 +356,7 @@ fn grpc_view<'a>(ns: &str, name: &str, r: &'a gateway_api_types::v1::GRPCRoute) 
                     index,
                     name: rule.name.as_deref(),
                     matches: Matches::Grpc(rule.matches.as_deref().unwrap_or_default()),
-                    filters: shared_filters(filters, Filters::Grpc),
+                    filters: shared_filters(filters, Filters::Grpc, grpc_filters, cache),
                     backends,
                     backend_filters: Vec::new(),
                 }
@@ -335,13 +411,16 @@ l4_view!(
     tls_view,
     gateway_api_types::v1::TLSRoute,
     ObjectKind::TLSRoute,
-    |r: &gateway_api_types::v1::TLSRoute| r
-        .spec
+    tls_hostnames
+);
+
+fn tls_hostnames(r: &gateway_api_types::v1::TLSRoute) -> Vec<Cow<'_, str>> {
+    r.spec
         .hostnames
         .iter()
-        .map(|h| h.to_string())
-        .collect::<Vec<_>>()
-);
+        .map(|h| super::hostname::lower(h.as_str()))
+        .collect()
+}
 l4_view!(
     tcp_view,
     gateway_api_types::v1::TCPRoute,
@@ -354,3 +433,40 @@ l4_view!(
     ObjectKind::UDPRoute,
     |_: &gateway_api_types::v1::UDPRoute| Vec::new()
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_api_types::v1::httproute::HTTPRouteFilterType;
+
+    fn filter(t: HTTPRouteFilterType) -> HTTPRouteFilter {
+        serde_json::from_value(serde_json::json!({
+            "type": t.as_str(),
+            "requestHeaderModifier": {"add": [{"name": "x-a", "value": "1"}]},
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn equal_filter_lists_share_one_allocation_and_unequal_ones_do_not() {
+        let mut cache = FilterCache::default();
+        let a = vec![filter(HTTPRouteFilterType::RequestHeaderModifier)];
+        let b = a.clone();
+        let mut c = a.clone();
+        c.push(filter(HTTPRouteFilterType::RequestHeaderModifier));
+        let fa = shared_filters(&a, Filters::Http, http_filters, &mut cache);
+        let fb = shared_filters(&b, Filters::Http, http_filters, &mut cache);
+        let fc = shared_filters(&c, Filters::Http, http_filters, &mut cache);
+        assert!(Arc::ptr_eq(&fa, &fb));
+        assert!(!Arc::ptr_eq(&fa, &fc));
+        assert_eq!(*fa, Filters::Http(a));
+        assert_eq!(*fc, Filters::Http(c));
+        // Empty lists of either kind never look like each other.
+        let e_http =
+            shared_filters::<HTTPRouteFilter>(&[], Filters::Http, http_filters, &mut cache);
+        let e_grpc =
+            shared_filters::<GRPCRouteFilter>(&[], Filters::Grpc, grpc_filters, &mut cache);
+        assert_eq!(*e_http, Filters::Http(Vec::new()));
+        assert_eq!(*e_grpc, Filters::Grpc(Vec::new()));
+    }
+}

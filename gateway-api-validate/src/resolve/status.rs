@@ -62,6 +62,10 @@ pub fn merge_route_status(
     ours: Vec<RouteParentStatus>,
 ) -> RouteStatus {
     let old_parents = old.map(|s| s.parents.as_slice()).unwrap_or_default();
+    if old_parents.is_empty() {
+        // Nothing written yet (by anyone): ours as they are.
+        return RouteStatus { parents: ours };
+    }
     let mut parents: Vec<RouteParentStatus> = Vec::with_capacity(old_parents.len() + ours.len());
     parents.extend(
         old_parents
