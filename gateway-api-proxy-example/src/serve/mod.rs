@@ -796,6 +796,7 @@ async fn serve_connection(
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
+        .writev(false)
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_buf_size(limits.max_header_bytes.max(8192));
@@ -844,6 +845,7 @@ async fn serve_connection(
         let conn = builder.serve_connection_with_upgrades(io, svc);
         tokio::pin!(conn);
         tokio::select! {
+            biased;
             _ = conn.as_mut() => {}
             _ = stopping.changed() => {
                 conn.as_mut().graceful_shutdown();
@@ -862,6 +864,7 @@ async fn serve_connection(
         let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc);
         tokio::pin!(conn);
         tokio::select! {
+            biased;
             _ = conn.as_mut() => {}
             _ = stopping.changed() => {
                 conn.as_mut().graceful_shutdown();

@@ -170,6 +170,7 @@ impl Upstream {
                 .map_err(|e| UpstreamError::Connect(format!("connect to {addr}: {e}")))?;
         let _ = stream.set_nodelay(true);
         let (sender, conn) = hyper::client::conn::http1::Builder::new()
+            .writev(false)
             .handshake(TokioIo::new(stream))
             .await
             .map_err(|e| UpstreamError::Connect(format!("HTTP/1.1 handshake with {addr}: {e}")))?;
