@@ -12,23 +12,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use gateway_api_proxy_example::serve::{Bind, ConfigSource, Proxy, ServeOptions};
 
-fn route(path: &str, service: &str, name: &str) -> String {
-    format!(
-        "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n\
-         metadata: {{name: {name}, namespace: default}}\n\
-         spec:\n  parentRefs: [{{name: gw}}]\n  \
-         rules: [{{matches: [{{path: {{type: PathPrefix, value: {path}}}}}], backendRefs: [{{name: {service}, port: 80}}]}}]\n"
-    )
-}
-
 fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "gwproxy-serve-{tag}-{}-{}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir("serve", tag)
 }
 
 async fn wait_for(what: &str, mut f: impl FnMut() -> bool) {

@@ -331,3 +331,26 @@ pub async fn h2c_send(addr: SocketAddr, req: Request<Full<Bytes>>) -> Answer {
         trailers,
     }
 }
+
+/// One HTTPRoute document (`---` first) attached to Gateway `default/gw`: `PathPrefix path` to
+/// Service `service` port 80.
+pub fn route(path: &str, service: &str, name: &str) -> String {
+    format!(
+        "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n\
+         metadata: {{name: {name}, namespace: default}}\n\
+         spec:\n  parentRefs: [{{name: gw}}]\n  \
+         rules: [{{matches: [{{path: {{type: PathPrefix, value: {path}}}}}], backendRefs: [{{name: {service}, port: 80}}]}}]\n"
+    )
+}
+
+/// A new, empty directory under the system's temporary directory, unique to this process and
+/// call (`gwproxy-<prefix>-<tag>-<pid>-<random>`).
+pub fn temp_dir(prefix: &str, tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "gwproxy-{prefix}-{tag}-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
