@@ -34,6 +34,7 @@ mod changes;
 pub mod filters;
 pub mod load;
 mod proxy;
+mod stop;
 pub mod table;
 pub mod tls;
 
@@ -811,7 +812,8 @@ async fn serve_connection(
         .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX))
         .keep_alive_interval(limits.idle_timeout)
         .keep_alive_timeout(Duration::from_secs(20));
-    let mut stopping = shared.stopping.subscribe();
+    let mut stop_rx = shared.stopping.subscribe();
+    let mut stopping = stop::Signal::new(stop_rx.changed());
     if tls {
         let Some(config) = shared.state.load().tls.get(&key).cloned() else {
             return;
@@ -847,7 +849,7 @@ async fn serve_connection(
         tokio::select! {
             biased;
             _ = conn.as_mut() => {}
-            _ = stopping.changed() => {
+            _ = &mut stopping => {
                 conn.as_mut().graceful_shutdown();
                 let _ = tokio::time::timeout(limits.drain_timeout, conn).await;
             }
@@ -866,7 +868,7 @@ async fn serve_connection(
         tokio::select! {
             biased;
             _ = conn.as_mut() => {}
-            _ = stopping.changed() => {
+            _ = &mut stopping => {
                 conn.as_mut().graceful_shutdown();
                 let _ = tokio::time::timeout(limits.drain_timeout, conn).await;
             }
